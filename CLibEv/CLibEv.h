@@ -1,0 +1,78 @@
+// CLibEv: the only C surface the Swift engine sees.
+//
+// General notes (the quirks this header works around):
+// - Swift does not import C function-like macros, so libev's ev_*_init/ev_*_set/ev_is_active
+//   are re-exported as `static inline` functions with a CLibEv_ prefix.
+// - libev's configuration macros (EV_COMMON, EV_MULTIPLICITY, ...) must match Debian's build of
+//   libev.so, so none is redefined here. EV_COMPAT3 0 removes the pre-4.0 `ev_loop` function,
+//   which clashes with `struct ev_loop` in Swift.
+// - Glibc's module does not expose recvmmsg/sendmmsg/struct mmsghdr without _GNU_SOURCE, and
+//   defining _GNU_SOURCE here breaks the Glibc module ("ambiguous use of strerror_r"). So a
+//   layout-identical struct is declared under a project prefix and the two functions are bound
+//   to the real glibc symbols with __asm__ labels. _Static_assert locks the layout.
+// - CMSG_* are macros too: SCM_RIGHTS helpers for passing a mailslot handle live here.
+#ifndef CLIBEV_H
+#define CLIBEV_H
+
+#define EV_COMPAT3 0
+#include <ev.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+static inline void CLibEv_io_init(ev_io *w, void (*cb)(struct ev_loop *, ev_io *, int), int fd, int events) {
+    ev_io_init(w, cb, fd, events);
+}
+static inline void CLibEv_timer_init(ev_timer *w, void (*cb)(struct ev_loop *, ev_timer *, int), double after, double repeat) {
+    ev_timer_init(w, cb, after, repeat);
+}
+static inline void CLibEv_timer_set(ev_timer *w, double after, double repeat) { ev_timer_set(w, after, repeat); }
+static inline void CLibEv_async_init(ev_async *w, void (*cb)(struct ev_loop *, ev_async *, int)) {
+    ev_async_init(w, cb);
+}
+static inline void CLibEv_signal_init(ev_signal *w, void (*cb)(struct ev_loop *, ev_signal *, int), int signum) {
+    ev_signal_init(w, cb, signum);
+}
+static inline int CLibEv_io_is_active(const ev_io *w) { return ev_is_active(w); }
+static inline int CLibEv_timer_is_active(const ev_timer *w) { return ev_is_active(w); }
+static inline void *CLibEv_io_data(const ev_io *w) { return w->data; }
+static inline void CLibEv_io_set_data(ev_io *w, void *data) { w->data = data; }
+
+/// Layout-identical to glibc's `struct mmsghdr`.
+struct CLibEv_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+_Static_assert(sizeof(struct CLibEv_mmsghdr) == 64, "struct mmsghdr layout");
+
+extern int CLibEv_recvmmsg(int fd, struct CLibEv_mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
+    __asm__("recvmmsg");
+extern int CLibEv_sendmmsg(int fd, struct CLibEv_mmsghdr *vec, unsigned int vlen, int flags) __asm__("sendmmsg");
+
+/// Bytes of control buffer needed to carry one file descriptor.
+static inline size_t CLibEv_cmsg_space_fd(void) { return CMSG_SPACE(sizeof(int)); }
+
+/// Writes one SCM_RIGHTS header carrying `fd` into `msg`'s control buffer.
+static inline void CLibEv_cmsg_put_fd(struct msghdr *msg, int fd) {
+    struct cmsghdr *c = CMSG_FIRSTHDR(msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    msg->msg_controllen = CMSG_SPACE(sizeof(int));
+}
+
+/// Reads the first SCM_RIGHTS descriptor from `msg`, or -1 when there is none.
+static inline int CLibEv_cmsg_get_fd(struct msghdr *msg) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c), sizeof(int));
+            return fd;
+        }
+    }
+    return -1;
+}
+
+#endif

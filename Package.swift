@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module graph (arrows: "depends on"); only MailslotEngine touches libc and libev.
+//
+//   mailslot (CLI) ──> MailslotEngine ──> CLibEv (libev, system library)
+//                           ├──────────> MailslotRing
+//                           └──────────> MailslotCore
+let package = Package(
+    name: "swift-mailslot",
+    products: [
+        .library(name: "MailslotCore", targets: ["MailslotCore"]),
+        .library(name: "MailslotRing", targets: ["MailslotRing"]),
+        .library(name: "MailslotEngine", targets: ["MailslotEngine"]),
+        .executable(name: "mailslot", targets: ["mailslot"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
+        .target(name: "MailslotCore"),
+        .target(name: "MailslotRing"),
+        .target(name: "MailslotEngine", dependencies: ["CLibEv", "MailslotCore", "MailslotRing"]),
+        .executableTarget(
+            name: "mailslot",
+            dependencies: [
+                "MailslotEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "MailslotTestSupport", path: "Tests/MailslotTestSupport"),
+        .testTarget(name: "MailslotCoreTests", dependencies: ["MailslotCore"]),
+        .testTarget(name: "MailslotRingTests", dependencies: ["MailslotRing", "MailslotTestSupport"]),
+        .testTarget(
+            name: "MailslotEngineTests",
+            dependencies: ["MailslotEngine", "MailslotTestSupport", "mailslot"]
+        ),
+    ]
+)

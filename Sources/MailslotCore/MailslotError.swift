@@ -1,0 +1,119 @@
+/// Every way a mailslot operation can fail, each with the Win32 error code that Windows reports
+/// for the same condition (see `docs/win32-mapping.md`).
+public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The name is malformed.
+    case invalidName(MailslotNameError)
+    /// `CreateMailslot` on a name that a live mailslot already has (`ERROR_ALREADY_EXISTS`).
+    case alreadyExists(String)
+    /// Opening a name that no server created (`ERROR_FILE_NOT_FOUND`).
+    case fileNotFound(String)
+    /// A read found no message within the read timeout (`ERROR_SEM_TIMEOUT`).
+    case timeout
+    /// The reader's buffer is smaller than the next message, which stays queued
+    /// (`ERROR_INSUFFICIENT_BUFFER`).
+    case insufficientBuffer(needed: Int, available: Int)
+    /// The message is larger than the mailslot's maximum message size; it was not sent
+    /// (`ERROR_INVALID_PARAMETER`; Windows leaves this open, see A.5 of the spec).
+    case messageTooLarge(size: Int, limit: Int)
+    /// The server's queue cannot take the message now; it was not sent
+    /// (`ERROR_NOT_ENOUGH_QUOTA`: Windows "fails immediately if the message cannot be appended").
+    case queueFull
+    /// The mailslot's server closed or died; the message was not delivered (`ERROR_BROKEN_PIPE`).
+    case serverGone
+    /// The handle was closed already (`ERROR_INVALID_HANDLE`).
+    case invalidHandle
+    /// A parameter is out of range (`ERROR_INVALID_PARAMETER`).
+    case invalidParameter(String)
+    /// A remote or domain target cannot be reached, or a domain write exceeds 424 bytes
+    /// (`ERROR_BAD_NETPATH`).
+    case badNetPath(String)
+    /// A system limit (open files, memory, kernel buffers) stopped the operation
+    /// (`ERROR_NO_SYSTEM_RESOURCES`).
+    case systemLimit(syscall: String, errno: Int32)
+    /// Any other operating-system failure (`ERROR_GEN_FAILURE`).
+    case system(syscall: String, errno: Int32)
+
+    /// The Win32 error code for this condition.
+    public var win32Code: UInt32 {
+        switch self {
+        case .invalidName(let reason): reason.win32Code
+        case .alreadyExists: Win32Error.alreadyExists
+        case .fileNotFound: Win32Error.fileNotFound
+        case .timeout: Win32Error.semTimeout
+        case .insufficientBuffer: Win32Error.insufficientBuffer
+        case .messageTooLarge, .invalidParameter: Win32Error.invalidParameter
+        case .queueFull: Win32Error.notEnoughQuota
+        case .serverGone: Win32Error.brokenPipe
+        case .invalidHandle: Win32Error.invalidHandle
+        case .badNetPath: Win32Error.badNetPath
+        case .systemLimit: Win32Error.noSystemResources
+        case .system: Win32Error.genFailure
+        }
+    }
+
+    /// The Win32 symbolic name of ``win32Code``.
+    public var win32Name: String { Win32Error.name(of: win32Code) }
+
+    public var description: String {
+        let what: String
+        switch self {
+        case .invalidName(let reason): what = "invalid name: \(reason)"
+        case .alreadyExists(let name): what = "already exists: \(name)"
+        case .fileNotFound(let name): what = "file not found: no mailslot \(name)"
+        case .timeout: what = "timeout: no message within the read timeout"
+        case .insufficientBuffer(let needed, let available):
+            what = "insufficient buffer: the next message has \(needed) bytes, the buffer \(available)"
+        case .messageTooLarge(let size, let limit):
+            what = "message too large: \(size) bytes, the mailslot takes at most \(limit)"
+        case .queueFull: what = "queue full: the server cannot take the message now"
+        case .serverGone: what = "server gone: the mailslot was closed"
+        case .invalidHandle: what = "invalid handle: it was closed"
+        case .invalidParameter(let detail): what = "invalid parameter: \(detail)"
+        case .badNetPath(let detail): what = "bad network path: \(detail)"
+        case .systemLimit(let call, let errno): what = "system limit: \(call) failed with errno \(errno)"
+        case .system(let call, let errno): what = "system error: \(call) failed with errno \(errno)"
+        }
+        return "\(what) (\(win32Name), Win32 error \(win32Code))"
+    }
+}
+
+/// Win32 error codes used by the mailslot contract.
+public enum Win32Error {
+    public static let fileNotFound: UInt32 = 2
+    public static let pathNotFound: UInt32 = 3
+    public static let accessDenied: UInt32 = 5
+    public static let invalidHandle: UInt32 = 6
+    public static let genFailure: UInt32 = 31
+    public static let badNetPath: UInt32 = 53
+    public static let invalidParameter: UInt32 = 87
+    public static let brokenPipe: UInt32 = 109
+    public static let semTimeout: UInt32 = 121
+    public static let insufficientBuffer: UInt32 = 122
+    public static let invalidName: UInt32 = 123
+    public static let alreadyExists: UInt32 = 183
+    public static let filenameExceedsRange: UInt32 = 206
+    public static let noSystemResources: UInt32 = 1450
+    public static let notEnoughQuota: UInt32 = 1816
+
+    /// The `ERROR_*` spelling of a code.
+    public static func name(of code: UInt32) -> String {
+        switch code {
+        case fileNotFound: "ERROR_FILE_NOT_FOUND"
+        case pathNotFound: "ERROR_PATH_NOT_FOUND"
+        case accessDenied: "ERROR_ACCESS_DENIED"
+        case invalidHandle: "ERROR_INVALID_HANDLE"
+        case genFailure: "ERROR_GEN_FAILURE"
+        case badNetPath: "ERROR_BAD_NETPATH"
+        case invalidParameter: "ERROR_INVALID_PARAMETER"
+        case brokenPipe: "ERROR_BROKEN_PIPE"
+        case semTimeout: "ERROR_SEM_TIMEOUT"
+        case insufficientBuffer: "ERROR_INSUFFICIENT_BUFFER"
+        case invalidName: "ERROR_INVALID_NAME"
+        case alreadyExists: "ERROR_ALREADY_EXISTS"
+        case filenameExceedsRange: "ERROR_FILENAME_EXCED_RANGE"
+        case noSystemResources: "ERROR_NO_SYSTEM_RESOURCES"
+        case notEnoughQuota: "ERROR_NOT_ENOUGH_QUOTA"
+        default: "ERROR_\(code)"
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Glibc
+import MailslotCore
+
+/// A writer to a mailslot (Win32: the handle from `CreateFile` on a mailslot name, used with
+/// `WriteFile`).
+///
+/// It has no read operation: a client handle cannot read (Win32 answers
+/// `ERROR_INVALID_PARAMETER`; here the operation does not exist). A client needs no engine:
+/// each write is one non-blocking datagram to the server's socket.
+///
+/// Thread-safe for writes: the kernel orders datagrams from one handle.
+public final class MailslotClient: @unchecked Sendable {
+    /// The name this client writes to.
+    public let name: MailslotName
+    /// The server's maximum message size (`0`: any), as published when the client opened.
+    public let maxMessageSize: UInt32
+    private let fd: Int32
+
+    /// Opens a local mailslot for writing.
+    /// - Throws: ``MailslotError/fileNotFound(_:)`` when no server has the name;
+    ///   ``MailslotError/badNetPath(_:)`` for remote names (sent by the network transport).
+    public init(_ name: MailslotName) throws(MailslotError) {
+        guard name.scope == .local else {
+            throw .badNetPath("remote and domain names need the datagram service: \(name.fullName)")
+        }
+        let endpoint = LocalEndpoint(name)
+        let fd: Int32
+        do {
+            fd = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
+        } catch {
+            throw error.mailslotError
+        }
+        do {
+            try system_connect(fd, endpoint.address)
+        } catch {
+            system_close(fd)
+            if error.errno == ECONNREFUSED || error.errno == ENOENT { throw .fileNotFound(name.fullName) }
+            throw error.mailslotError
+        }
+        self.name = name
+        self.fd = fd
+        self.maxMessageSize = LocalRegistry.standard().entry(endpoint)?.maxMessageSize ?? 0
+        _ = try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_SNDBUF, value: 4 << 20)
+    }
+
+    /// Opens a mailslot by its text (short form `x` or any full form).
+    /// - Throws: ``MailslotError/invalidName(_:)`` and as ``init(_:)``.
+    public convenience init(named text: String) throws(MailslotError) {
+        let name: MailslotName
+        do { name = try MailslotName(shortOrFull: text) } catch { throw .invalidName(error) }
+        try self.init(name)
+    }
+
+    deinit {
+        system_close(fd)
+    }
+
+    /// The largest message this client may write.
+    public var messageLimit: Int { MessageSizeLimit.effective(maxMessageSize) }
+
+    /// Appends one message (Win32 `WriteFile`). Never blocks.
+    ///
+    /// - Throws: ``MailslotError/messageTooLarge(size:limit:)`` (nothing sent);
+    ///   ``MailslotError/queueFull`` when the server cannot take it now (nothing sent);
+    ///   ``MailslotError/serverGone`` once the server closed or died.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) {
+        guard try tryWrite(bytes) else { throw .queueFull }
+    }
+
+    /// Appends one message; waits up to `timeoutMilliseconds` for room when the server's queue
+    /// is full (`nil`: as long as it takes).
+    /// - Throws: as ``write(_:)``, with ``MailslotError/queueFull`` only once the wait is over.
+    public func write(_ bytes: UnsafeRawBufferPointer, waitingUpTo timeoutMilliseconds: Int?) throws(MailslotError) {
+        let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
+        while try !tryWrite(bytes) {
+            var wait: Int32 = -1
+            if let deadline {
+                let left = deadline - system_monotonicSeconds()
+                guard left > 0 else { throw .queueFull }
+                wait = Int32(min(left * 1000 + 1, Double(Int32.max)))
+            }
+            do { _ = try system_poll(fd, events: Int16(POLLOUT), timeoutMilliseconds: wait) } catch {
+                throw error.mailslotError
+            }
+        }
+    }
+
+    /// Appends one message from an array or any contiguous bytes.
+    public func write(_ bytes: some Sequence<UInt8>) throws(MailslotError) {
+        let array = Array(bytes)
+        try array.withUnsafeBytes { buffer in Result { () throws(MailslotError) in try write(buffer) } }.get()
+    }
+
+    /// Appends one message made of a string's UTF-8 bytes.
+    public func write(_ text: String) throws(MailslotError) {
+        try write(Array(text.utf8))
+    }
+
+    /// One send attempt. - Returns: `false` when the queue was full.
+    private func tryWrite(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) -> Bool {
+        guard bytes.count <= messageLimit else { throw .messageTooLarge(size: bytes.count, limit: messageLimit) }
+        do {
+            switch try system_send(fd, bytes) {
+            case .processed: return true
+            case .wouldBlock: return false
+            }
+        } catch {
+            switch error.errno {
+            case ECONNREFUSED, ENOTCONN, EPIPE, ECONNRESET: throw .serverGone
+            case EMSGSIZE: throw .messageTooLarge(size: bytes.count, limit: messageLimit)
+            default: throw error.mailslotError
+            }
+        }
+    }
+}

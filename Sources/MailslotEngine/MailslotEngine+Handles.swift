@@ -1,0 +1,53 @@
+import Glibc
+import MailslotCore
+
+// Passing a server handle to another process: by inheritance across exec, or over a Unix socket.
+extension MailslotEngine {
+    /// Adopts a mailslot server descriptor this process inherited or received, so this engine
+    /// reads from it. The mailslot lives until every process closes its handle.
+    ///
+    /// - Parameter fd: a descriptor from ``MailslotServer/inheritableDescriptor()`` or
+    ///   ``receiveMailslot(over:)``. The engine owns it from now on.
+    /// - Throws: ``MailslotError/invalidHandle`` when `fd` is not a mailslot server socket.
+    public func adoptMailslot(descriptor fd: Int32) throws(MailslotError) -> MailslotServer {
+        let identity: (type: Int32, address: [UInt8])
+        do { identity = try system_socketIdentity(fd) } catch { throw .invalidHandle }
+        let prefix = [UInt8(0)] + Array(LocalEndpoint.prefix.utf8)
+        guard identity.type == Int32(SOCK_DGRAM.rawValue), identity.address.starts(with: prefix),
+            let endpoint = LocalEndpoint(key: String(decoding: identity.address.dropFirst(prefix.count), as: UTF8.self))
+        else { throw .invalidHandle }
+        do {
+            try system_setNonBlocking(fd)
+            try system_setCloseOnExec(fd, true)
+        } catch { throw error.mailslotError }
+        let entry = registry.entry(endpoint)
+        let name = entry.flatMap { try? MailslotName($0.name) } ?? (try? MailslotName(localPath: "unnamed-\(endpoint.key)"))!
+        return register(name: name, fd: fd, maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever)
+    }
+
+    /// Waits for a mailslot server handle sent with ``MailslotServer/send(over:)`` and adopts it.
+    /// - Throws: ``MailslotError/invalidHandle`` when what arrives is not a mailslot.
+    public func receiveMailslot(over socket: Int32) throws(MailslotError) -> MailslotServer {
+        let fd: Int32
+        do { fd = try HandleTransfer.receive(over: socket) } catch { throw error.mailslotError }
+        return try adoptMailslot(descriptor: fd)
+    }
+}
+
+extension MailslotServer {
+    /// A duplicate of the server descriptor without close-on-exec, for a child process to inherit
+    /// and pass to ``MailslotEngine/adoptMailslot(descriptor:)``. The caller owns it.
+    public func inheritableDescriptor() throws(MailslotError) -> Int32 {
+        let record = try engine.record(handle)
+        let copy = dup(record.fd)
+        guard copy >= 0 else { throw .systemLimit(syscall: "dup", errno: errno) }
+        return copy
+    }
+
+    /// Sends a duplicate of this handle over a connected Unix socket (`SCM_RIGHTS`); the receiver
+    /// calls ``MailslotEngine/receiveMailslot(over:)``.
+    public func send(over socket: Int32) throws(MailslotError) {
+        let record = try engine.record(handle)
+        do { try HandleTransfer.send(record.fd, over: socket) } catch { throw error.mailslotError }
+    }
+}

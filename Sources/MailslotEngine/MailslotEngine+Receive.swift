@@ -1,0 +1,150 @@
+import CLibEv
+import MailslotCore
+import MailslotRing
+
+// The receive path: kernel → ring, zero-copy, batched and budgeted.
+extension MailslotEngine {
+    /// A readable event: up to `batchesPerEvent` recvmmsg calls, stopping at a short batch
+    /// (libev is level-triggered, so what is left raises the event again).
+    func handleReadable(index: Int) {
+        guard index < slots.count, let record = slots[index] else { return }
+        for _ in 0..<configuration.batchesPerEvent {
+            let (received, full) = ingest(record)
+            if full || received < batch.capacity { break }
+        }
+        deliver(record)
+    }
+
+    /// Moves everything the kernel holds for `record` into its ring (until EAGAIN or the quota).
+    func drainSocket(_ record: SlotRecord) {
+        while true {
+            let (received, full) = ingest(record)
+            if received == 0 || full { return }
+        }
+    }
+
+    /// One `recvmmsg` into claimed ring space.
+    /// - Returns: datagrams taken from the kernel, and whether the ring is at its quota.
+    func ingest(_ record: SlotRecord) -> (received: Int, full: Bool) {
+        guard !record.paused else { return (0, true) }
+        let limit = record.limit
+        let estimate = record.sizeEstimate
+        guard let claim = record.ring.claim(slotPayload: estimate, maxSlots: batch.capacity) else {
+            pause(record)
+            return (0, true)
+        }
+        for index in 0..<claim.count {
+            batch.prepare(index, ring: claim.payloadAddress(index), ringBytes: estimate, overflowBytes: limit - estimate)
+        }
+        let count: Int
+        do {
+            switch try batch.receive(fd: record.fd, count: claim.count) {
+            case .wouldBlock:
+                record.ring.abort(claim)
+                return (0, false)
+            case .processed(let received):
+                count = Int(received)
+            }
+        } catch {
+            // A receive error on a local datagram socket is not recoverable data; treat as drained.
+            record.ring.abort(claim)
+            return (0, false)
+        }
+        var firstOverflow: Int?
+        for index in 0..<count {
+            let length = batch.length(index)
+            if length > limit {
+                record.statistics.drops.oversize &+= 1
+            } else if length > estimate, firstOverflow == nil {
+                firstOverflow = index
+            }
+        }
+        if let firstOverflow {
+            commitWithOverflow(record, claim: claim, count: count, firstOverflow: firstOverflow)
+        } else {
+            record.ring.commit(claim, count: count) { [batch] index in
+                let length = batch.length(index)
+                return length > limit ? nil : length
+            }
+            record.statistics.received &+= UInt64(count)
+        }
+        return (count, false)
+    }
+
+    /// The rare path: a datagram longer than the size estimate arrived split between ring space
+    /// and its overflow area. Messages from it on are staged whole in their overflow areas,
+    /// those before it are committed in place, then the staged ones are appended in order
+    /// (keeping FIFO) and the estimate grows so the next batch receives them in place.
+    private func commitWithOverflow(_ record: SlotRecord, claim: RingClaim, count: Int, firstOverflow: Int) {
+        let limit = record.limit
+        let estimate = record.sizeEstimate
+        var largest = estimate
+        for index in firstOverflow..<count {
+            let length = batch.length(index)
+            guard length <= limit else { continue }
+            let staging = batch.overflowArea(index)
+            let ringPart = min(length, estimate)
+            if length > estimate {
+                (staging + estimate).copyMemory(from: staging, byteCount: length - estimate)
+            }
+            staging.copyMemory(from: claim.payloadAddress(index), byteCount: ringPart)
+            largest = max(largest, length)
+        }
+        let batch = self.batch
+        record.ring.commit(claim, count: firstOverflow) { index in
+            let length = batch.length(index)
+            return length > limit ? nil : length
+        }
+        var received = (0..<firstOverflow).filter { batch.length($0) <= limit }.count
+        for index in firstOverflow..<count {
+            let length = batch.length(index)
+            guard length <= limit else { continue }
+            if record.ring.append(UnsafeRawBufferPointer(start: batch.overflowArea(index), count: length)) {
+                received += 1
+            } else {
+                record.statistics.drops.queueFull &+= 1
+            }
+        }
+        record.statistics.received &+= UInt64(received)
+        record.sizeEstimate = min(limit, (largest + 63) & ~63)
+    }
+
+    /// Stops reading a mailslot whose ring is at its quota: the kernel queue then fills and
+    /// writers get ``MailslotError/queueFull``.
+    func pause(_ record: SlotRecord) {
+        guard !record.paused else { return }
+        record.paused = true
+        ev_io_stop(loop, record.watcher)
+    }
+
+    /// Resumes reading after a reader made room.
+    func resumeIfPaused(_ record: SlotRecord) {
+        guard record.paused else { return }
+        record.paused = false
+        ev_io_start(loop, record.watcher)
+    }
+
+    /// Hands queued messages to the slot's callback, else to its waiting reads.
+    func deliver(_ record: SlotRecord) {
+        let handle = SlotHandle(index: indexOf(record), generation: record.generation)
+        if record.handler != nil {
+            while let handler = record.handler, record.ring.withNextMessage(handler) != nil {
+                guard isOpen(handle) else { return }
+                record.ring.consumeNext()
+                record.statistics.delivered &+= 1
+            }
+        }
+        while !record.waiters.isEmpty, let bytes = record.ring.withNextMessage({ Array($0) }) {
+            record.ring.consumeNext()
+            record.statistics.delivered &+= 1
+            let waiter = record.waiters.removeFirst()
+            waiter.completion(.success(bytes))
+            guard isOpen(handle) else { return }
+        }
+        resumeIfPaused(record)
+    }
+
+    func indexOf(_ record: SlotRecord) -> Int {
+        Int(bitPattern: CLibEv_io_data(record.watcher))
+    }
+}

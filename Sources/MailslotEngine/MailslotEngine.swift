@@ -1,0 +1,209 @@
+import CLibEv
+import Glibc
+@_exported import MailslotCore
+
+/// One single-threaded libev loop that hosts any number of mailslots.
+///
+/// An engine receives for every mailslot it owns: each readable event moves datagrams from the
+/// kernel straight into the mailslot's ring with `recvmmsg`, in budgeted batches, then hands
+/// them to the mailslot's callback or waiting readers.
+///
+/// The engine is not thread-safe: create it, and call every method of it and of its
+/// ``MailslotServer``s, on one thread. To use it from async code on other threads, see
+/// ``MailslotEngineThread``.
+///
+/// ```swift
+/// let engine = try MailslotEngine()
+/// let server = try engine.createMailslot(try MailslotName("\\\\.\\mailslot\\demo"))
+/// let message = try server.readMessage()
+/// ```
+public final class MailslotEngine {
+    let loop: OpaquePointer
+    let configuration: EngineConfiguration
+    let registry = LocalRegistry.standard()
+    let batch: ReceiveBatch
+    var slots: [SlotRecord?] = []
+    var generations: [UInt32] = []
+    var freeIndices: [Int] = []
+    /// Slots with reads waiting on a deadline.
+    var slotsWithDeadlines: Set<Int> = []
+    /// Wakes a blocking read or an expiring waiter; memory that never moves.
+    let wakeTimer: UnsafeMutablePointer<ev_timer>
+    var stopRequested = false
+    /// Servers kept alive on behalf of ``MailslotEngineThread`` callers.
+    var retained: [SlotHandle: MailslotServer] = [:]
+    /// Signal watchers (stable memory) and their handler.
+    var signalWatchers: [UnsafeMutablePointer<ev_signal>] = []
+    var signalHandler: ((Int32) -> Void)?
+    /// Runs queued cross-thread jobs (set by ``MailslotEngineThread``).
+    var drainJobs: (() -> Void)?
+    /// Open mailslots in this engine.
+    public private(set) var mailslotCount = 0
+
+    /// Makes an engine with its own libev loop.
+    /// - Throws: ``MailslotError/systemLimit(syscall:errno:)`` when libev cannot make a loop.
+    public init(configuration: EngineConfiguration = EngineConfiguration()) throws(MailslotError) {
+        guard let loop = ev_loop_new(UInt32(EVFLAG_AUTO)) else {
+            throw .systemLimit(syscall: "ev_loop_new", errno: 0)
+        }
+        self.loop = loop
+        self.configuration = configuration
+        self.batch = ReceiveBatch(capacity: max(1, configuration.batchSize), largestMessage: MessageSizeLimit.local)
+        self.wakeTimer = .allocate(capacity: 1)
+        CLibEv_timer_init(wakeTimer, { loop, _, _ in
+            guard let loop else { return }
+            MailslotEngine.from(loop).expireWaiters()
+        }, 0, 0)
+        system_raiseOpenFileLimit(wanted: configuration.wantedOpenFiles)
+        ev_set_userdata(loop, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit {
+        for index in slots.indices where slots[index] != nil {
+            closeSlot(index: index)
+        }
+        ev_timer_stop(loop, wakeTimer)
+        wakeTimer.deallocate()
+        for watcher in signalWatchers {
+            ev_signal_stop(loop, watcher)
+            watcher.deallocate()
+        }
+        ev_loop_destroy(loop)
+    }
+
+    /// The engine whose loop this is (the loop's user data, an unretained pointer whose lifetime
+    /// encloses every `ev_run`).
+    static func from(_ loop: OpaquePointer) -> MailslotEngine {
+        Unmanaged<MailslotEngine>.fromOpaque(ev_userdata(loop)!).takeUnretainedValue()
+    }
+
+    // MARK: Running the loop
+
+    /// Runs the loop until ``stop()`` is called, serving every mailslot's callbacks and waiters.
+    public func run() {
+        stopRequested = false
+        while !stopRequested {
+            ev_run(loop, Int32(EVRUN_ONCE))
+        }
+    }
+
+    /// Runs one loop iteration, waiting at most `seconds` for an event (`nil`: until one comes).
+    public func runOnce(timeout seconds: Double?) {
+        if let seconds {
+            ev_timer_stop(loop, wakeTimer)
+            CLibEv_timer_set(wakeTimer, max(seconds, 0), 0)
+            ev_timer_start(loop, wakeTimer)
+            ev_run(loop, Int32(EVRUN_ONCE))
+            armDeadlineTimer()
+        } else {
+            ev_run(loop, Int32(EVRUN_ONCE))
+        }
+    }
+
+    /// Makes ``run()`` return after the current iteration. Call it on the loop thread.
+    public func stop() {
+        stopRequested = true
+        ev_break(loop, Int32(EVBREAK_ONE))
+    }
+
+    // MARK: Creating mailslots
+
+    /// Creates a mailslot (Win32 `CreateMailslot`).
+    ///
+    /// - Parameters:
+    ///   - name: a local name, `\\.\mailslot\[path\]name`.
+    ///   - maxMessageSize: the largest message writers may send; `0` means any size (up to
+    ///     ``MessageSizeLimit/local``).
+    ///   - readTimeout: how long reads wait on an empty mailslot.
+    /// - Throws: ``MailslotError/alreadyExists(_:)`` when a live mailslot has the name, in this
+    ///   process or another; ``MailslotError/invalidName(_:)`` for a remote name;
+    ///   ``MailslotError/systemLimit(syscall:errno:)`` when descriptors or memory run out.
+    public func createMailslot(
+        _ name: MailslotName, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever
+    ) throws(MailslotError) -> MailslotServer {
+        guard name.scope == .local else { throw .invalidName(.notLocal) }
+        let endpoint = LocalEndpoint(name)
+        let entryLock = registry.lockForPublishing(endpoint)
+        defer { if let entryLock { system_close(entryLock) } }
+        let fd: Int32
+        do {
+            fd = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
+        } catch {
+            throw error.mailslotError
+        }
+        do {
+            try system_bind(fd, endpoint.address)
+        } catch {
+            system_close(fd)
+            if error.errno == EADDRINUSE { throw .alreadyExists(name.fullName) }
+            throw error.mailslotError
+        }
+        if let entryLock {
+            let entry = LocalRegistry.Entry(
+                name: name.fullName, maxMessageSize: maxMessageSize, creatorPID: system_getpid(), endpoint: endpoint)
+            registry.publish(entry, through: entryLock)
+        }
+        return register(name: name, fd: fd, maxMessageSize: maxMessageSize, readTimeout: readTimeout)
+    }
+
+    /// Creates a mailslot from a name's text (short form `x` or any full local form).
+    /// - Throws: as ``createMailslot(_:maxMessageSize:readTimeout:)``, and
+    ///   ``MailslotError/invalidName(_:)`` for a bad name.
+    public func createMailslot(
+        named text: String, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever
+    ) throws(MailslotError) -> MailslotServer {
+        let name: MailslotName
+        do { name = try MailslotName(text) } catch { throw .invalidName(error) }
+        return try createMailslot(name, maxMessageSize: maxMessageSize, readTimeout: readTimeout)
+    }
+
+    func register(name: MailslotName, fd: Int32, maxMessageSize: UInt32, readTimeout: ReadTimeout) -> MailslotServer {
+        let index: Int
+        if let reused = freeIndices.popLast() {
+            index = reused
+            generations[index] &+= 1
+        } else {
+            index = slots.count
+            slots.append(nil)
+            generations.append(0)
+        }
+        let record = SlotRecord(
+            name: name, fd: fd, generation: generations[index], maxMessageSize: maxMessageSize,
+            readTimeout: readTimeout, configuration: configuration)
+        CLibEv_io_init(record.watcher, { loop, watcher, _ in
+            guard let loop, let watcher else { return }
+            MailslotEngine.from(loop).handleReadable(index: Int(bitPattern: CLibEv_io_data(watcher)))
+        }, fd, Int32(EV_READ))
+        CLibEv_io_set_data(record.watcher, UnsafeMutableRawPointer(bitPattern: index))
+        ev_io_start(loop, record.watcher)
+        slots[index] = record
+        mailslotCount += 1
+        return MailslotServer(engine: self, handle: SlotHandle(index: index, generation: record.generation))
+    }
+
+    // MARK: Slot lookup and closing
+
+    func record(_ handle: SlotHandle) throws(MailslotError) -> SlotRecord {
+        guard handle.index < slots.count, let record = slots[handle.index], record.generation == handle.generation else {
+            throw .invalidHandle
+        }
+        return record
+    }
+
+    func isOpen(_ handle: SlotHandle) -> Bool { (try? record(handle)) != nil }
+
+    /// Closes a slot: stops its watcher, closes its descriptor (freeing the name once no other
+    /// process holds it), drops unread messages and fails waiting reads.
+    func closeSlot(index: Int) {
+        guard let record = slots[index] else { return }
+        ev_io_stop(loop, record.watcher)
+        system_close(record.fd)
+        slots[index] = nil
+        freeIndices.append(index)
+        slotsWithDeadlines.remove(index)
+        mailslotCount -= 1
+        let waiters = record.waiters
+        record.waiters = []
+        for waiter in waiters { waiter.completion(.failure(.invalidHandle)) }
+    }
+}

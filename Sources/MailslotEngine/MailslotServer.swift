@@ -1,0 +1,117 @@
+import MailslotCore
+
+/// The server end of a mailslot: the only reader (Win32: the handle from `CreateMailslot`).
+///
+/// It has no write operation: a mailslot server cannot write to itself (Win32 answers
+/// `ERROR_ACCESS_DENIED`; here the operation does not exist).
+///
+/// Use it on its engine's thread. Closing it (or dropping the last reference) closes this
+/// process's handle; the mailslot and its name live until every handle in every process is
+/// closed.
+public final class MailslotServer {
+    let engine: MailslotEngine
+    let handle: SlotHandle
+
+    init(engine: MailslotEngine, handle: SlotHandle) {
+        self.engine = engine
+        self.handle = handle
+    }
+
+    deinit {
+        if engine.isOpen(handle) { engine.closeSlot(index: handle.index) }
+    }
+
+    /// The mailslot's name.
+    public var name: MailslotName {
+        get throws(MailslotError) { try engine.record(handle).name }
+    }
+
+    /// `true` until ``close()``.
+    public var isOpen: Bool { engine.isOpen(handle) }
+
+    /// What `GetMailslotInfo` reports: max size, next size, count and read timeout.
+    /// - Throws: ``MailslotError/invalidHandle`` after ``close()``.
+    public func info() throws(MailslotError) -> MailslotInfo {
+        let record = try engine.record(handle)
+        engine.drainSocket(record)
+        return record.info
+    }
+
+    /// Changes the read timeout for later reads (Win32 `SetMailslotInfo`).
+    public func setReadTimeout(_ timeout: ReadTimeout) throws(MailslotError) {
+        try engine.record(handle).readTimeout = timeout
+    }
+
+    /// Reads one whole message into `buffer` (Win32 `ReadFile`), waiting per the read timeout.
+    ///
+    /// - Returns: the message size (`0` for an empty message).
+    /// - Throws: ``MailslotError/timeout`` when no message came in time;
+    ///   ``MailslotError/insufficientBuffer(needed:available:)`` when the message is larger than
+    ///   `buffer`: it then stays queued.
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(MailslotError) -> Int {
+        let outcome: Result<Int, MailslotError> = try engine.withNextMessage(handle, consume: false) { message in
+            guard message.count <= buffer.count else {
+                return .failure(.insufficientBuffer(needed: message.count, available: buffer.count))
+            }
+            if let base = buffer.baseAddress, let source = message.baseAddress {
+                base.copyMemory(from: source, byteCount: message.count)
+            }
+            return .success(message.count)
+        }
+        let length = try outcome.get()
+        try consumeNext()
+        return length
+    }
+
+    /// Reads one whole message as a new array, waiting per the read timeout.
+    /// - Throws: ``MailslotError/timeout`` when no message came in time.
+    public func readMessage() throws(MailslotError) -> [UInt8] {
+        try withNextMessage { Array($0) }
+    }
+
+    /// Waits per the read timeout for the next message, calls `body` with a borrowed view of it
+    /// (no copy: the bytes are in the ring), then consumes it.
+    /// - Warning: Do not escape the buffer.
+    public func withNextMessage<R>(_ body: (UnsafeRawBufferPointer) -> R) throws(MailslotError) -> R {
+        try engine.withNextMessage(handle, consume: true, body)
+    }
+
+    /// Delivers every message to `handler` on the loop thread, borrowed, as it arrives
+    /// (while the engine runs). Messages already queued are delivered now. `nil` stops it.
+    /// - Warning: Do not escape the buffer passed to `handler`.
+    public func onMessage(_ handler: ((UnsafeRawBufferPointer) -> Void)?) throws(MailslotError) {
+        let record = try engine.record(handle)
+        record.handler = handler
+        engine.drainSocket(record)
+        engine.deliver(record)
+    }
+
+    /// Reads the next message without blocking the thread: `completion` runs on the loop thread
+    /// with a copy of it, or with ``MailslotError/timeout`` after the read timeout.
+    public func read(completion: @escaping (Result<[UInt8], MailslotError>) -> Void) {
+        engine.enqueueRead(handle, completion: completion)
+    }
+
+    /// Traffic and drop counters.
+    public func statistics() throws(MailslotError) -> MailslotStatistics {
+        try engine.record(handle).statistics
+    }
+
+    /// Bytes of ring memory this mailslot holds now.
+    public func ringBytes() throws(MailslotError) -> Int {
+        try engine.record(handle).ring.allocatedBytes
+    }
+
+    /// Closes this handle (Win32 `CloseHandle`): unread messages in this process are dropped and,
+    /// unless another process holds a handle, the name is free at once.
+    public func close() {
+        if engine.isOpen(handle) { engine.closeSlot(index: handle.index) }
+    }
+
+    private func consumeNext() throws(MailslotError) {
+        let record = try engine.record(handle)
+        record.ring.consumeNext()
+        record.statistics.delivered &+= 1
+        engine.resumeIfPaused(record)
+    }
+}

@@ -1,0 +1,71 @@
+import ArgumentParser
+import MailslotEngine
+
+/// `mailslot write`: send messages to a mailslot.
+struct Write: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write messages to a mailslot: each MESSAGE argument, or each stdin line, is one message.",
+        discussion: "On failure exits 1 with a one-line error naming the condition and its Win32 code."
+    )
+
+    @Argument(help: "The target: 'x', \\\\.\\mailslot\\x, \\\\computer\\mailslot\\x, \\\\domain\\mailslot\\x or \\\\*\\mailslot\\x.")
+    var target: String
+
+    @Argument(help: "Messages to write, one message each.")
+    var messages: [String] = []
+
+    @Flag(help: "Read messages from stdin, one per line.")
+    var stdin = false
+
+    @Flag(help: "Messages are hex strings (e.g. 48690a).")
+    var hex = false
+
+    @Option(help: "Wait up to this many milliseconds for room when the server's queue is full (default: fail at once).")
+    var wait: Int?
+
+    func run() throws {
+        try reportingFailures {
+            let client = try MailslotClient(try parseName(target))
+            func send(_ text: String) throws {
+                let bytes = try hex ? Self.decodeHex(text) : Array(text.utf8)
+                try bytes.withUnsafeBytes { buffer in
+                    if let wait {
+                        try client.write(buffer, waitingUpTo: wait)
+                    } else {
+                        try client.write(buffer)
+                    }
+                }
+            }
+            for message in messages { try send(message) }
+            if stdin {
+                while let line = readLine(strippingNewline: true) { try send(line) }
+            }
+        }
+    }
+
+    static func decodeHex(_ text: String) throws -> [UInt8] {
+        let digits = Array(text.utf8).filter { $0 != 0x20 }
+        guard digits.count % 2 == 0 else {
+            throw CLIFailure(.invalidParameter("hex message has an odd number of digits"))
+        }
+        var bytes: [UInt8] = []
+        var index = 0
+        while index < digits.count {
+            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else {
+                throw CLIFailure(.invalidParameter("'\(text)' is not hex"))
+            }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case 0x30...0x39: digit - 0x30
+        case 0x61...0x66: digit - 0x61 + 10
+        case 0x41...0x46: digit - 0x41 + 10
+        default: nil
+        }
+    }
+}
