@@ -35,11 +35,15 @@ extension MailslotEngine {
 }
 
 extension MailslotServer {
-    /// A duplicate of the server descriptor without close-on-exec, for a child process to inherit
-    /// and pass to ``MailslotEngine/adoptMailslot(descriptor:)``. The caller owns it.
+    /// A duplicate of the server descriptor for a child process to inherit and pass to
+    /// ``MailslotEngine/adoptMailslot(descriptor:)``. The caller owns it.
+    ///
+    /// The copy is close-on-exec, so concurrently spawned children cannot inherit it by
+    /// accident: map it into the child with `dup2` (for example
+    /// `posix_spawn_file_actions_adddup2`), which clears close-on-exec on the child's copy.
     public func inheritableDescriptor() throws(MailslotError) -> Int32 {
         let record = try engine.record(handle)
-        let copy = dup(record.fd)
+        let copy = fcntl(record.fd, F_DUPFD_CLOEXEC, 0)
         guard copy >= 0 else { throw .systemLimit(syscall: "dup", errno: errno) }
         return copy
     }

@@ -1,0 +1,161 @@
+import Glibc
+
+/// A real child process with its stdout and stderr captured, for multi-process tests.
+public final class ChildProcess {
+    public let pid: pid_t
+    private let stdoutFD: Int32
+    private let stderrFD: Int32
+    private var stdoutBuffer: [UInt8] = []
+    private var stderrBuffer: [UInt8] = []
+    private var exitStatus: Int32?
+
+    /// Spawns `executable` with `arguments`.
+    /// - Parameter inherit: child descriptor number → parent descriptor to place there.
+    public init(_ executable: String, _ arguments: [String], inherit: [Int32: Int32] = [:], stdin: Int32? = nil) throws {
+        var outPipe: [Int32] = [0, 0]
+        var errPipe: [Int32] = [0, 0]
+        guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw SpawnError(errno: errno) }
+        for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        for (child, parent) in inherit { posix_spawn_file_actions_adddup2(&actions, parent, child) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, executable, &actions, nil, argv, environ)
+        close(outPipe[1])
+        close(errPipe[1])
+        guard status == 0 else {
+            close(outPipe[0])
+            close(errPipe[0])
+            throw SpawnError(errno: status)
+        }
+        pid = child
+        stdoutFD = outPipe[0]
+        stderrFD = errPipe[0]
+    }
+
+    deinit {
+        if exitStatus == nil {
+            Glibc.kill(pid, SIGKILL)
+            _ = waitForExit(timeout: 5)
+        }
+        close(stdoutFD)
+        close(stderrFD)
+    }
+
+    /// Sends a signal.
+    public func kill(_ signal: Int32 = SIGTERM) { Glibc.kill(pid, signal) }
+
+    /// Waits for a stderr line starting with `prefix`; returns it, or `nil` on timeout or exit.
+    public func waitForStderrLine(startingWith prefix: String, timeout: Double = 10) -> String? {
+        waitForLine(fd: stderrFD, buffer: \.stderrBuffer, prefix: prefix, timeout: timeout)
+    }
+
+    /// Waits for a stdout line starting with `prefix`.
+    public func waitForStdoutLine(startingWith prefix: String = "", timeout: Double = 10) -> String? {
+        waitForLine(fd: stdoutFD, buffer: \.stdoutBuffer, prefix: prefix, timeout: timeout)
+    }
+
+    /// Waits for the process to end, draining its output. Returns the exit code (128+signal for a
+    /// signal), or `nil` on timeout.
+    @discardableResult
+    public func waitForExit(timeout: Double = 30) -> Int32? {
+        if let exitStatus { return exitStatus }
+        let deadline = now() + timeout
+        while now() < deadline {
+            drain(stdoutFD, into: \.stdoutBuffer, wait: 0.01)
+            drain(stderrFD, into: \.stderrBuffer, wait: 0)
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
+                while drain(stdoutFD, into: \.stdoutBuffer, wait: 0) {}
+                while drain(stderrFD, into: \.stderrBuffer, wait: 0) {}
+                let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+                exitStatus = code
+                return code
+            }
+        }
+        return nil
+    }
+
+    /// Everything the process wrote to stdout so far (call after ``waitForExit(timeout:)``).
+    public var standardOutput: String { String(decoding: stdoutBuffer, as: UTF8.self) }
+    /// Everything the process wrote to stderr so far.
+    public var standardError: String { String(decoding: stderrBuffer, as: UTF8.self) }
+
+    private func waitForLine(fd: Int32, buffer: ReferenceWritableKeyPath<ChildProcess, [UInt8]>, prefix: String, timeout: Double) -> String? {
+        let deadline = now() + timeout
+        var consumed = 0
+        while true {
+            let lines = self[keyPath: buffer].split(separator: 10, omittingEmptySubsequences: false)
+            for line in lines.dropLast() {
+                let text = String(decoding: line, as: UTF8.self)
+                if text.hasPrefix(prefix) {
+                    return text
+                }
+            }
+            consumed = lines.count
+            _ = consumed
+            if now() >= deadline || exitStatus != nil { return nil }
+            if !drain(fd, into: buffer, wait: 0.05) {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+                    while drain(fd, into: buffer, wait: 0) {}
+                }
+            }
+        }
+    }
+
+    /// Reads what is available within `wait` seconds. Returns `true` if bytes arrived.
+    @discardableResult
+    private func drain(_ fd: Int32, into buffer: ReferenceWritableKeyPath<ChildProcess, [UInt8]>, wait: Double) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, Int32(wait * 1000)) > 0 else { return false }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = read(fd, &chunk, chunk.count)
+        guard count > 0 else { return false }
+        self[keyPath: buffer] += chunk[0..<count]
+        return true
+    }
+
+    private func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
+
+/// `posix_spawn` or `pipe` failed.
+public struct SpawnError: Error {
+    public let errno: Int32
+}
+
+/// Where the built `mailslot` executable is: beside the test bundle.
+public enum MailslotBinary {
+    public static var path: String {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
+        let executable = String(decoding: buffer[0..<max(0, count)], as: UTF8.self)
+        var parts = executable.split(separator: "/", omittingEmptySubsequences: false)
+        while let last = parts.last, !last.hasSuffix(".xctest") && parts.count > 1 { parts.removeLast() }
+        parts.removeLast()
+        return parts.joined(separator: "/") + "/mailslot"
+    }
+
+    /// Runs `mailslot` with `arguments` to completion.
+    public static func run(_ arguments: [String], timeout: Double = 30) throws -> (code: Int32?, stdout: String, stderr: String) {
+        let child = try ChildProcess(path, arguments)
+        let code = child.waitForExit(timeout: timeout)
+        return (code, child.standardOutput, child.standardError)
+    }
+}
+
+/// A name no other test (or earlier run) uses.
+public func uniqueMailslotPath(_ label: String) -> String {
+    "test\\\(getpid())-\(label)-\(UInt32.random(in: 0...UInt32.max))"
+}
