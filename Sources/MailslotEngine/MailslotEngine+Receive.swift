@@ -3,35 +3,42 @@ import MailslotCore
 import MailslotRing
 
 // The receive path: kernel → ring, zero-copy, batched and budgeted.
+
+/// What one `recvmmsg` left behind.
+enum IngestOutcome {
+    /// The batch was full: more datagrams may be waiting.
+    case more
+    /// A short batch or EAGAIN: the kernel queue is empty (as far as one call can tell).
+    case drained
+    /// The ring is at its quota: reading stopped until a reader makes room.
+    case ringFull
+}
 extension MailslotEngine {
     /// A readable event: up to `batchesPerEvent` recvmmsg calls, stopping at a short batch
     /// (libev is level-triggered, so what is left raises the event again).
     func handleReadable(index: Int) {
         guard index < slots.count, let record = slots[index] else { return }
         for _ in 0..<configuration.batchesPerEvent {
-            let (received, full) = ingest(record)
-            if full || received < batch.capacity { break }
+            if ingest(record) != .more { break }
         }
         deliver(record)
     }
 
     /// Moves everything the kernel holds for `record` into its ring (until EAGAIN or the quota).
     func drainSocket(_ record: SlotRecord) {
-        while true {
-            let (received, full) = ingest(record)
-            if received == 0 || full { return }
-        }
+        while ingest(record) == .more {}
     }
 
     /// One `recvmmsg` into claimed ring space.
-    /// - Returns: datagrams taken from the kernel, and whether the ring is at its quota.
-    func ingest(_ record: SlotRecord) -> (received: Int, full: Bool) {
-        guard !record.paused else { return (0, true) }
+    /// - Returns: whether more may be waiting in the kernel (a full batch), the kernel queue was
+    ///   drained (a short batch), or the ring is at its quota.
+    func ingest(_ record: SlotRecord) -> IngestOutcome {
+        guard !record.paused else { return .ringFull }
         let limit = record.limit
         let estimate = record.sizeEstimate
         guard let claim = record.ring.claim(slotPayload: estimate, maxSlots: batch.capacity) else {
             pause(record)
-            return (0, true)
+            return .ringFull
         }
         for index in 0..<claim.count {
             batch.prepare(index, ring: claim.payloadAddress(index), ringBytes: estimate, overflowBytes: limit - estimate)
@@ -41,14 +48,14 @@ extension MailslotEngine {
             switch try batch.receive(fd: record.fd, count: claim.count) {
             case .wouldBlock:
                 record.ring.abort(claim)
-                return (0, false)
+                return .drained
             case .processed(let received):
                 count = Int(received)
             }
         } catch {
             // A receive error on a local datagram socket is not recoverable data; treat as drained.
             record.ring.abort(claim)
-            return (0, false)
+            return .drained
         }
         var firstOverflow: Int?
         for index in 0..<count {
@@ -68,7 +75,7 @@ extension MailslotEngine {
             }
             record.statistics.received &+= UInt64(count)
         }
-        return (count, false)
+        return count < claim.count ? .drained : .more
     }
 
     /// The rare path: a datagram longer than the size estimate arrived split between ring space

@@ -23,7 +23,21 @@ struct Write: ParsableCommand {
     @Option(help: "Wait up to this many milliseconds for room when the server's queue is full (default: fail at once).")
     var wait: Int?
 
+    @Option(help: ArgumentHelp("Write to TARGET0 ... TARGET<N-1> instead of TARGET (load tests).", visibility: .hidden))
+    var fanOut: Int?
+
     func run() throws {
+        if let fanOut {
+            guard fanOut > 0 else { throw ValidationError("--fan-out must be positive") }
+            try reportingFailures {
+                let payloads = try messages.map { try hex ? Self.decodeHex($0) : Array($0.utf8) }
+                for index in 0..<fanOut {
+                    let client = try MailslotClient(try parseName(target + String(index)))
+                    for payload in payloads { try client.write(payload) }
+                }
+            }
+            return
+        }
         try reportingFailures {
             let client = try MailslotClient(try parseName(target))
             func send(_ text: String) throws {

@@ -56,11 +56,11 @@ struct LocalRegistry {
         }
     }
 
-    /// Writes the entry through a descriptor from ``lockForPublishing(_:)`` and releases it.
+    /// Writes the entry through a descriptor from ``lockForPublishing(_:)``; the caller closes
+    /// it, which releases the lock.
     func publish(_ entry: Entry, through fd: Int32) {
         let text = "mailslot-registry 1\n\(entry.creatorPID)\n\(entry.maxMessageSize)\n\(entry.name)\n"
         try? system_rewrite(fd, Array(text.utf8))
-        system_close(fd)
     }
 
     /// Reads the entry for an endpoint, waiting while a creator is still writing it.
