@@ -18,8 +18,12 @@ public enum LocalMailslots {
     public static func list() -> [LocalMailslotListing] {
         let bound = boundEndpoints()
         let owners = socketOwners(inodes: Set(bound.values))
-        return LocalRegistry.standard().allEntries().compactMap { entry in
-            guard let inode = bound[entry.endpoint.key] else { return nil }
+        let registry = LocalRegistry.standard()
+        return registry.allEntries().compactMap { entry in
+            guard let inode = bound[entry.endpoint.key] else {
+                registry.removeIfUnbound(entry.endpoint)  // left by a process that died
+                return nil
+            }
             return LocalMailslotListing(
                 name: entry.name, ownerPIDs: owners[inode, default: []].sorted(), maxMessageSize: entry.maxMessageSize)
         }.sorted { $0.name.lowercased() < $1.name.lowercased() }

@@ -198,6 +198,7 @@ public final class MailslotEngine {
         guard let record = slots[index] else { return }
         ev_io_stop(loop, record.watcher)
         system_close(record.fd)
+        registry.removeIfUnbound(record.endpoint)
         slots[index] = nil
         freeIndices.append(index)
         slotsWithDeadlines.remove(index)

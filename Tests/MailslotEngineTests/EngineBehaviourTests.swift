@@ -215,4 +215,16 @@ struct EngineBehaviourTests {
         server.close()
         #expect(!LocalMailslots.list().contains { $0.name == slot.fullName })
     }
+
+    @Test("closing the last handle removes the registry entry; a live one keeps it")
+    func registryCleanup() throws {
+        let engine = try MailslotEngine()
+        let slot = try name("registry")
+        let server = try engine.createMailslot(slot, maxMessageSize: 9)
+        let path = engine.registry.path(LocalEndpoint(slot))
+        #expect(access(path, F_OK) == 0)
+        #expect(engine.registry.entry(LocalEndpoint(slot))?.maxMessageSize == 9)
+        server.close()
+        #expect(access(path, F_OK) != 0)
+    }
 }

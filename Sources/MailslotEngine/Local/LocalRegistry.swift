@@ -46,13 +46,38 @@ struct LocalRegistry {
     /// - Returns: the descriptor, or `nil` if the folder is unusable (the mailslot still works;
     ///   writers then cannot check the maximum size and the server counts oversize drops).
     func lockForPublishing(_ endpoint: LocalEndpoint) -> Int32? {
-        guard let fd = try? system_open(path(endpoint), flags: O_RDWR | O_CREAT, mode: 0o644) else { return nil }
-        do {
-            try system_flock(fd, exclusive: true)
-            return fd
-        } catch {
+        // The lock-file dance: a remover may unlink the file between our open and our lock, so
+        // retry until the locked file is still the one linked at the path.
+        for _ in 0..<100 {
+            guard let fd = try? system_open(path(endpoint), flags: O_RDWR | O_CREAT, mode: 0o644) else { return nil }
+            guard (try? system_flock(fd, exclusive: true)) != nil else {
+                system_close(fd)
+                return nil
+            }
+            if system_isLinked(fd) { return fd }
             system_close(fd)
-            return nil
+        }
+        return nil
+    }
+
+    /// Removes the entry of a mailslot that no process holds any more (its address is unbound).
+    /// Called when a handle closes and by listings, so stale files do not pile up.
+    func removeIfUnbound(_ endpoint: LocalEndpoint) {
+        guard let fd = try? system_open(path(endpoint), flags: O_RDWR) else { return }
+        defer { system_close(fd) }
+        guard (try? system_flock(fd, exclusive: true)) != nil, system_isLinked(fd) else { return }
+        if !Self.isBound(endpoint) { system_unlink(path(endpoint)) }
+    }
+
+    /// `true` while some process holds a socket bound to the endpoint's address.
+    static func isBound(_ endpoint: LocalEndpoint) -> Bool {
+        guard let probe = try? system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue)) else { return true }
+        defer { system_close(probe) }
+        do {
+            try system_connect(probe, endpoint.address)
+            return true
+        } catch {
+            return error.errno != ECONNREFUSED && error.errno != ENOENT
         }
     }
 

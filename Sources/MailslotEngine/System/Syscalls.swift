@@ -136,6 +136,12 @@ func system_flock(_ fd: Int32, exclusive: Bool) throws(SyscallError) {
     _ = try syscallOrThrow("flock") { flock(fd, exclusive ? LOCK_EX : LOCK_SH) }
 }
 
+/// `true` when the open file still has a name (`fstat` link count above 0).
+func system_isLinked(_ fd: Int32) -> Bool {
+    var status = stat()
+    return fstat(fd, &status) == 0 && status.st_nlink > 0
+}
+
 /// Reads a whole small file from an open descriptor.
 func system_readAll(_ fd: Int32) throws(SyscallError) -> [UInt8] {
     var result: [UInt8] = []
