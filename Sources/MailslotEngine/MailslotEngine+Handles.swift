@@ -43,9 +43,7 @@ extension MailslotServer {
     /// `posix_spawn_file_actions_adddup2`), which clears close-on-exec on the child's copy.
     public func inheritableDescriptor() throws(MailslotError) -> Int32 {
         let record = try engine.record(handle)
-        let copy = fcntl(record.fd, F_DUPFD_CLOEXEC, 0)
-        guard copy >= 0 else { throw .systemLimit(syscall: "dup", errno: errno) }
-        return copy
+        do { return try system_duplicate(record.fd) } catch { throw error.mailslotError }
     }
 
     /// Sends a duplicate of this handle over a connected Unix socket (`SCM_RIGHTS`); the receiver

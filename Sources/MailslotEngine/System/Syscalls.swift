@@ -103,6 +103,11 @@ func system_setCloseOnExec(_ fd: Int32, _ on: Bool) throws(SyscallError) {
     _ = try syscallOrThrow("fcntl") { fcntl(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC) }
 }
 
+/// `fcntl(F_DUPFD_CLOEXEC)`: a close-on-exec duplicate of `fd`.
+func system_duplicate(_ fd: Int32) throws(SyscallError) -> Int32 {
+    try syscallOrThrow("fcntl") { fcntl(fd, F_DUPFD_CLOEXEC, 0) }
+}
+
 /// Sets `O_NONBLOCK`.
 func system_setNonBlocking(_ fd: Int32) throws(SyscallError) {
     let flags = try syscallOrThrow("fcntl") { fcntl(fd, F_GETFL) }
