@@ -80,11 +80,14 @@ public final class MailslotEngine {
     // MARK: Running the loop
 
     /// Runs the loop until ``stop()`` is called, serving every mailslot's callbacks and waiters.
+    ///
+    /// A ``stop()`` that came before `run()` (say, from a read that completed at once) makes
+    /// it return immediately; the request is cleared on return, so a later `run()` runs again.
     public func run() {
-        stopRequested = false
         while !stopRequested {
             ev_run(loop, Int32(EVRUN_ONCE))
         }
+        stopRequested = false
     }
 
     /// Runs one loop iteration, waiting at most `seconds` for an event (`nil`: until one comes).
@@ -100,7 +103,8 @@ public final class MailslotEngine {
         }
     }
 
-    /// Makes ``run()`` return after the current iteration. Call it on the loop thread.
+    /// Makes ``run()`` return after the current iteration (or at once, if it is not running
+    /// yet). Call it on the loop thread.
     public func stop() {
         stopRequested = true
         ev_break(loop, Int32(EVBREAK_ONE))
