@@ -102,7 +102,8 @@ extension MailslotEngine {
             let length = batch.length(index)
             return length > limit ? nil : length
         }
-        var received = (0..<firstOverflow).filter { batch.length($0) <= limit }.count
+        var received = 0
+        for index in 0..<firstOverflow where batch.length(index) <= limit { received += 1 }
         for index in firstOverflow..<count {
             let length = batch.length(index)
             guard length <= limit else { continue }

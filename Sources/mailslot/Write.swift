@@ -27,32 +27,34 @@ struct Write: ParsableCommand {
     var fanOut: Int?
 
     func run() throws {
-        if let fanOut {
-            guard fanOut > 0 else { throw ValidationError("--fan-out must be positive") }
-            try reportingFailures {
-                let payloads = try messages.map { try hex ? Self.decodeHex($0) : Array($0.utf8) }
-                for index in 0..<fanOut {
-                    let client = try MailslotClient(try parseName(target + String(index)))
-                    for payload in payloads { try client.write(payload) }
-                }
-            }
-            return
-        }
+        if let fanOut, fanOut <= 0 { throw ValidationError("--fan-out must be positive") }
+        if fanOut != nil, stdin { throw ValidationError("--fan-out cannot be combined with --stdin") }
         try reportingFailures {
-            let client = try MailslotClient(try parseName(target))
-            func send(_ text: String) throws {
-                let bytes = try hex ? Self.decodeHex(text) : Array(text.utf8)
-                try bytes.withUnsafeBytes { buffer in
-                    if let wait {
-                        try client.write(buffer, waitingUpTo: wait)
-                    } else {
-                        try client.write(buffer)
-                    }
-                }
+            let payloads = try messages.map(payload)
+            let targets = fanOut.map { count in (0..<count).map { target + String($0) } } ?? [target]
+            var client: MailslotClient?
+            for name in targets {
+                client = try MailslotClient(try parseName(name))
+                for bytes in payloads { try send(bytes, with: client!) }
             }
-            for message in messages { try send(message) }
-            if stdin {
-                while let line = readLine(strippingNewline: true) { try send(line) }
+            if stdin, let client {
+                while let line = readLine(strippingNewline: true) { try send(try payload(line), with: client) }
+            }
+        }
+    }
+
+    /// The bytes of one MESSAGE argument or stdin line (hex-decoded with `--hex`).
+    private func payload(_ text: String) throws -> [UInt8] {
+        try hex ? Self.decodeHex(text) : Array(text.utf8)
+    }
+
+    /// One write, waiting for room when `--wait` asks for it.
+    private func send(_ bytes: [UInt8], with client: MailslotClient) throws {
+        try bytes.withUnsafeBytes { buffer in
+            if let wait {
+                try client.write(buffer, waitingUpTo: wait)
+            } else {
+                try client.write(buffer)
             }
         }
     }

@@ -183,6 +183,19 @@ struct EngineBehaviourTests {
         #expect(try again.info().messageCount == 0)
     }
 
+    @Test("a new read timeout applies to the next blocking read")
+    func setTimeoutAppliesToLaterReads() throws {
+        let engine = try MailslotEngine()
+        let server = try engine.createMailslot(try name("settimeout"), readTimeout: .forever)
+        try server.setReadTimeout(.immediate)
+        #expect(throws: MailslotError.timeout) { try server.readMessage() }
+        try server.setReadTimeout(.milliseconds(120))
+        let start = ContinuousClock.now
+        #expect(throws: MailslotError.timeout) { try server.readMessage() }
+        #expect(ContinuousClock.now - start >= .milliseconds(110))
+        #expect(try server.info().readTimeout == .milliseconds(120))
+    }
+
     @Test("a borrowed read consumes the message without copying it out")
     func borrowedRead() throws {
         let engine = try MailslotEngine()

@@ -91,6 +91,33 @@ struct ProcessTests {
         #expect(lines[3].contains("\"text\":\"tab\\there\""))
     }
 
+    @Test("a blocking read with the forever timeout waits for a message that comes later")
+    func foreverWaits() throws {
+        let engine = try MailslotEngine()
+        let path = uniqueMailslotPath("forever")
+        let server = try engine.createMailslot(try MailslotName(localPath: path), readTimeout: .forever)
+        let writer = try ChildProcess("/bin/sh", ["-c", "sleep 0.3; exec \"$0\" write \"$1\" late", binary, path])
+        let start = ContinuousClock.now
+        #expect(try server.readMessage() == Array("late".utf8))
+        #expect(ContinuousClock.now - start >= .milliseconds(250))
+        #expect(writer.waitForExit() == 0)
+    }
+
+    @Test("write --fan-out sends each message to TARGET0 ... TARGETn-1, and refuses --stdin")
+    func fanOut() throws {
+        let engine = try MailslotEngine()
+        let prefix = uniqueMailslotPath("fan") + "-"
+        let servers = try (0..<3).map {
+            try engine.createMailslot(try MailslotName(localPath: prefix + String($0)), readTimeout: .immediate)
+        }
+        #expect(try MailslotBinary.run(["write", prefix, "--fan-out", "3", "--hex", "4142", "43"]).code == 0)
+        for server in servers {
+            #expect(try server.readMessage() == [0x41, 0x42])
+            #expect(try server.readMessage() == [0x43])
+        }
+        #expect(try MailslotBinary.run(["write", prefix, "--fan-out", "3", "--stdin"]).code != 0)
+    }
+
     @Test("kill -9 of the server frees the name and writers see file-not-found")
     func killNineCleansUp() throws {
         let path = uniqueMailslotPath("kill9")

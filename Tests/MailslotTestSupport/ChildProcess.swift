@@ -101,7 +101,6 @@ public final class ChildProcess {
 
     private func waitForLine(fd: Int32, buffer: ReferenceWritableKeyPath<ChildProcess, [UInt8]>, prefix: String, timeout: Double) -> String? {
         let deadline = now() + timeout
-        var consumed = 0
         while true {
             let lines = self[keyPath: buffer].split(separator: 10, omittingEmptySubsequences: false)
             for line in lines.dropLast() {
@@ -110,8 +109,6 @@ public final class ChildProcess {
                     return text
                 }
             }
-            consumed = lines.count
-            _ = consumed
             if now() >= deadline || exitStatus != nil { return nil }
             if !drain(fd, into: buffer, wait: 0.05) {
                 var status: Int32 = 0
