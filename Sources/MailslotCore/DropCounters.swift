@@ -1,8 +1,9 @@
 /// Datagrams a mailslot received but did not queue, counted by cause.
 ///
-/// A local writer whose message cannot be queued is told so (``MailslotError/queueFull``), so
-/// local queue-full conditions show up at the writer, not here. Counters here are for
-/// datagrams that reached the engine and had to be dropped.
+/// Counters here are for datagrams that reached the engine and had to be dropped. A local
+/// writer whose datagram the kernel could not queue at all is told so instead
+/// (``MailslotError/queueFull``), so every message sent is either delivered, counted here, or
+/// reported to its writer.
 public struct DropCounters: Hashable, Sendable {
     /// Dropped because the mailslot's ring was at its quota.
     public var queueFull: UInt64 = 0
@@ -17,6 +18,14 @@ public struct DropCounters: Hashable, Sendable {
 
     /// All drops, whatever the cause.
     public var total: UInt64 { queueFull + oversize + malformed + unknownMailslot }
+
+    /// Adds another set of counters to these.
+    public mutating func add(_ other: DropCounters) {
+        queueFull &+= other.queueFull
+        oversize &+= other.oversize
+        malformed &+= other.malformed
+        unknownMailslot &+= other.unknownMailslot
+    }
 }
 
 /// Traffic counters of one mailslot.
@@ -29,4 +38,11 @@ public struct MailslotStatistics: Hashable, Sendable {
     public var drops = DropCounters()
 
     public init() {}
+
+    /// Adds another mailslot's counters to these.
+    public mutating func add(_ other: MailslotStatistics) {
+        received &+= other.received
+        delivered &+= other.delivered
+        drops.add(other.drops)
+    }
 }

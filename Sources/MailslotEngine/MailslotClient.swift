@@ -96,6 +96,53 @@ public final class MailslotClient: @unchecked Sendable {
         try write(Array(text.utf8))
     }
 
+    /// Sends the messages waiting in `batch`, in order, with as few system calls as it takes
+    /// (`sendmmsg`); sent messages leave the batch, unsent ones stay in it.
+    ///
+    /// - Parameter timeoutMilliseconds: how long to wait for room when the server's queue is
+    ///   full: `0` (the default) never waits, `nil` waits as long as it takes.
+    /// - Returns: how many messages were sent; fewer than the batch held only when the queue
+    ///   stayed full (the rest stay in `batch`).
+    /// - Throws: ``MailslotError/messageTooLarge(size:limit:)`` when a waiting message is larger
+    ///   than ``messageLimit`` (nothing is sent); ``MailslotError/serverGone`` once the server
+    ///   closed or died.
+    @discardableResult
+    public func write(_ batch: MailslotWriteBatch, waitingUpTo timeoutMilliseconds: Int? = 0) throws(MailslotError) -> Int {
+        for offset in 0..<batch.count where batch.length(at: offset) > messageLimit {
+            throw .messageTooLarge(size: batch.length(at: offset), limit: messageLimit)
+        }
+        let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
+        var sent = 0
+        while !batch.isEmpty {
+            let result: IOResult<Int32>
+            do {
+                result = try system_sendmmsg(fd, batch.pendingHeaders, batch.count, blocking: timeoutMilliseconds == nil)
+            } catch {
+                throw Self.writeError(error, size: batch.length(at: 0), limit: messageLimit)
+            }
+            if case .processed(let count) = result, count > 0 {
+                sent += Int(count)
+                batch.markSent(Int(count))
+                continue
+            }
+            guard let deadline else { continue }
+            let left = deadline - system_monotonicSeconds()
+            guard left > 0 else { break }
+            do { _ = try system_poll(fd, events: Int16(POLLOUT), timeoutMilliseconds: Int32(min(left * 1000 + 1, 1e9))) } catch {
+                throw error.mailslotError
+            }
+        }
+        return sent
+    }
+
+    private static func writeError(_ error: SyscallError, size: Int, limit: Int) -> MailslotError {
+        switch error.errno {
+        case ECONNREFUSED, ENOTCONN, EPIPE, ECONNRESET: .serverGone
+        case EMSGSIZE: .messageTooLarge(size: size, limit: limit)
+        default: error.mailslotError
+        }
+    }
+
     /// One send attempt. - Returns: `false` when the queue was full.
     private func tryWrite(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) -> Bool {
         guard bytes.count <= messageLimit else { throw .messageTooLarge(size: bytes.count, limit: messageLimit) }
@@ -105,11 +152,7 @@ public final class MailslotClient: @unchecked Sendable {
             case .wouldBlock: return false
             }
         } catch {
-            switch error.errno {
-            case ECONNREFUSED, ENOTCONN, EPIPE, ECONNRESET: throw .serverGone
-            case EMSGSIZE: throw .messageTooLarge(size: bytes.count, limit: messageLimit)
-            default: throw error.mailslotError
-            }
+            throw Self.writeError(error, size: bytes.count, limit: messageLimit)
         }
     }
 }

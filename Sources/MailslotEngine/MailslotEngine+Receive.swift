@@ -37,8 +37,13 @@ extension MailslotEngine {
         let limit = record.limit
         let estimate = record.sizeEstimate
         guard let claim = record.ring.claim(slotPayload: estimate, maxSlots: batch.capacity) else {
-            pause(record)
-            return .ringFull
+            switch configuration.whenRingFull {
+            case .drop:
+                return discardBatch(record)
+            case .pushBack:
+                pause(record)
+                return .ringFull
+            }
         }
         for index in 0..<claim.count {
             batch.prepare(index, ring: claim.payloadAddress(index), ringBytes: estimate, overflowBytes: limit - estimate)
@@ -76,6 +81,32 @@ extension MailslotEngine {
             record.statistics.received &+= UInt64(count)
         }
         return count < claim.count ? .drained : .more
+    }
+
+    /// The ring is at its quota under ``RingFullPolicy/drop``: one `recvmmsg` into the overflow
+    /// areas, every datagram counted as a queue-full (or oversize) drop.
+    private func discardBatch(_ record: SlotRecord) -> IngestOutcome {
+        let limit = record.limit
+        for index in 0..<batch.capacity {
+            batch.prepare(index, ring: batch.overflowArea(index), ringBytes: 0, overflowBytes: limit)
+        }
+        let count: Int
+        do {
+            switch try batch.receive(fd: record.fd, count: batch.capacity) {
+            case .wouldBlock: return .drained
+            case .processed(let received): count = Int(received)
+            }
+        } catch {
+            return .drained
+        }
+        for index in 0..<count {
+            if batch.length(index) > limit {
+                record.statistics.drops.oversize &+= 1
+            } else {
+                record.statistics.drops.queueFull &+= 1
+            }
+        }
+        return count < batch.capacity ? .drained : .more
     }
 
     /// The rare path: a datagram longer than the size estimate arrived split between ring space

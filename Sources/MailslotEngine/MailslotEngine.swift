@@ -39,6 +39,15 @@ public final class MailslotEngine {
     var drainJobs: (() -> Void)?
     /// Open mailslots in this engine.
     public private(set) var mailslotCount = 0
+    /// Counters of mailslots this engine has closed.
+    var closedStatistics = MailslotStatistics()
+
+    /// Traffic and drop counters summed over every mailslot this engine has had, open or closed.
+    public var statistics: MailslotStatistics {
+        var total = closedStatistics
+        for case let record? in slots { total.add(record.statistics) }
+        return total
+    }
 
     /// Makes an engine with its own libev loop.
     /// - Throws: ``MailslotError/systemLimit(syscall:errno:)`` when libev cannot make a loop.
@@ -207,6 +216,7 @@ public final class MailslotEngine {
         freeIndices.append(index)
         slotsWithDeadlines.remove(index)
         mailslotCount -= 1
+        closedStatistics.add(record.statistics)
         let waiters = record.waiters
         record.waiters = []
         for waiter in waiters { waiter.completion(.failure(.invalidHandle)) }

@@ -94,10 +94,11 @@ struct EngineBehaviourTests {
         #expect(try server.ringBytes() <= 1 << 16)
     }
 
-    @Test("a full queue fails writes at once with queue-full; nothing written successfully is lost")
+    @Test("under push-back, a full queue fails writes at once with queue-full; nothing written successfully is lost")
     func queueFullThenRecover() throws {
         var configuration = EngineConfiguration()
         configuration.ringQuota = 4096
+        configuration.whenRingFull = .pushBack
         let engine = try MailslotEngine(configuration: configuration)
         let slot = try name("full")
         let server = try engine.createMailslot(slot, maxMessageSize: 100, readTimeout: .immediate)

@@ -66,6 +66,14 @@ func system_send(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SyscallErr
     try syscall("send") { Glibc.send(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) }
 }
 
+/// `sendmmsg(2)` with `MSG_NOSIGNAL`; `blocking: false` adds `MSG_DONTWAIT`.
+func system_sendmmsg(
+    _ fd: Int32, _ headers: UnsafeMutablePointer<CLibEv_mmsghdr>, _ count: Int, blocking: Bool
+) throws(SyscallError) -> IOResult<Int32> {
+    let flags = Int32(MSG_NOSIGNAL) | (blocking ? 0 : Int32(MSG_DONTWAIT))
+    return try syscall("sendmmsg") { CLibEv_sendmmsg(fd, headers, UInt32(count), flags) }
+}
+
 /// `recvmmsg(2)`, non-blocking.
 func system_recvmmsg(
     _ fd: Int32, _ headers: UnsafeMutablePointer<CLibEv_mmsghdr>, _ count: Int, flags: Int32
