@@ -1,0 +1,39 @@
+// swift-tools-version: 6.1
+// The benchmarks live in their own package so that the root package builds and tests fast
+// (ordo-one/benchmark alone adds a minute to a clean build).
+import PackageDescription
+
+let package = Package(
+    name: "mailslot-benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "swift-mailslot", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // The baselines, in plain C: an AF_UNIX datagram pair and a POSIX message-queue pair,
+        // plus the per-message tally that every receiver (ours included) runs.
+        .target(name: "CBaselines"),
+        .executableTarget(
+            name: "mailslot-bench",
+            dependencies: [
+                "CBaselines",
+                .product(name: "MailslotEngine", package: "swift-mailslot"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "MailslotMicro",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "MailslotEngine", package: "swift-mailslot"),
+                .product(name: "MailslotRing", package: "swift-mailslot"),
+            ],
+            path: "Benchmarks/MailslotMicro",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

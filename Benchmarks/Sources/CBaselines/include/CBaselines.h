@@ -1,0 +1,144 @@
+// CBaselines: what a C programmer would write instead of a mailslot, measured in the same run.
+//
+// - An AF_UNIX datagram pair (sendmmsg / epoll + recvmmsg): the kernel's limit for local IPC.
+// - A POSIX message-queue pair (mq_send / epoll + mq_receive): Linux's named-queue analog.
+//
+// Every receiver, the mailslot engine's included, runs the same per-message tally
+// (cb_tally_record), and every paced writer the same pacer (cb_pacer_due), so the only
+// difference between a row and its baseline is the transport.
+//
+// Message header, written by every writer (the rest of the payload is filler):
+//
+//     0        4        8                16
+//     +--------+--------+----------------+-----------
+//     | writer |  seq   |  send time ns  | filler...
+//     +--------+--------+----------------+-----------
+//       u32 LE   u32 LE   u64 LE, CLOCK_MONOTONIC
+#ifndef CBASELINES_H
+#define CBASELINES_H
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#define CB_HEADER_BYTES 16
+#define CB_MAX_WRITERS 64
+
+/// Monotonic nanoseconds (vDSO, ~25 ns).
+static inline uint64_t cb_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/// What a receiver saw.
+typedef struct {
+    uint64_t received;
+    uint64_t out_of_order;
+    uint64_t first_ns;
+    uint64_t last_ns;
+    /// Write→read latency of the first `latency_capacity` messages, in ns (saturating).
+    uint32_t *latencies;
+    uint64_t latency_capacity;
+    /// Per writer: 1 + the last sequence number seen (0: none yet).
+    uint32_t next_seq[CB_MAX_WRITERS];
+} cb_tally;
+
+/// Counts one received message: order per writer, write→read latency, first/last time.
+static inline void cb_tally_record(cb_tally *t, const void *message, size_t length, uint64_t now) {
+    if (t->received == 0) t->first_ns = now;
+    t->last_ns = now;
+    if (length >= CB_HEADER_BYTES) {
+        uint32_t writer, seq;
+        uint64_t sent;
+        memcpy(&writer, message, 4);
+        memcpy(&seq, (const char *)message + 4, 4);
+        memcpy(&sent, (const char *)message + 8, 8);
+        if (t->received < t->latency_capacity) {
+            uint64_t latency = now > sent ? now - sent : 0;
+            t->latencies[t->received] = latency > UINT32_MAX ? UINT32_MAX : (uint32_t)latency;
+        }
+        if (writer < CB_MAX_WRITERS) {
+            if (seq + 1 <= t->next_seq[writer]) t->out_of_order++;
+            t->next_seq[writer] = seq + 1;
+        }
+    }
+    t->received++;
+}
+
+/// Writes the header of message `seq` of `writer` at `buffer` (at least CB_HEADER_BYTES).
+static inline void cb_stamp(void *buffer, uint32_t writer, uint32_t seq, uint64_t now) {
+    memcpy(buffer, &writer, 4);
+    memcpy((char *)buffer + 4, &seq, 4);
+    memcpy((char *)buffer + 8, &now, 8);
+}
+
+/// Paces a writer at `rate` messages/s (0: as fast as it goes).
+typedef struct {
+    uint64_t start_ns;
+    double rate;
+} cb_pacer;
+
+/// How many messages are due now (at most `batch`), given `attempted` so far; sleeps briefly
+/// and returns 0 when none is due yet.
+int cb_pacer_due(const cb_pacer *pacer, uint64_t attempted, int batch);
+
+/// What a writer did.
+typedef struct {
+    uint64_t attempted;
+    uint64_t sent;
+    /// Messages the kernel refused (EAGAIN on a non-blocking writer): reported, never silent.
+    uint64_t refused;
+    uint64_t start_ns;
+    uint64_t end_ns;
+} cb_send_stats;
+
+/// Pins the calling thread to one CPU; returns 0 or -1.
+int cb_pin_cpu(int cpu);
+
+/// pipe2(fds, O_CLOEXEC); returns 0 or -errno.
+int cb_pipe(int fds[2]);
+
+/// Gives freed heap memory back to the kernel, so RSS figures start from a clean slate.
+void cb_malloc_trim(void);
+
+/// Writes `text` to stderr, unbuffered.
+void cb_stderr(const char *text);
+
+/// Resident set size of this process, in bytes (from /proc/self/statm).
+uint64_t cb_rss_bytes(void);
+
+// MARK: AF_UNIX datagram pair
+
+/// Binds `count` datagram sockets to abstract names "<prefix>/<i>"; returns 0 or -errno.
+int cb_unix_bind(const char *prefix, int count, int *fds);
+
+/// Receives on `fds` (epoll; recvmmsg of `batch` per call, at most 4 calls per event, stopping
+/// at a short batch) until `done_fd` reports EOF, then drains every socket; returns 0 or -errno.
+int cb_unix_receive(const int *fds, int count, int batch, int max_size, int done_fd, cb_tally *tally);
+
+/// Closes `count` sockets.
+void cb_close_all(const int *fds, int count);
+
+/// Writes for `seconds` to the sockets "<prefix>/<i>" for i = first, first + step, ... < count,
+/// `batch` messages per sendmmsg to one socket before moving to the next; paced at `rate`
+/// (0: as fast as it goes); `blocking` waits for room, else refused messages are counted.
+int cb_unix_send(const char *prefix, int count, int first, int step, uint32_t writer, int payload, int batch,
+                 double seconds, double rate, int blocking, cb_send_stats *stats);
+
+// MARK: POSIX message queues
+
+/// Creates queue `name` (maxmsg × msgsize) for reading, non-blocking; returns the descriptor or -errno.
+int cb_mq_create(const char *name, long maxmsg, long msgsize);
+
+/// Receives until `done_fd` reports EOF, then drains the queue; returns 0 or -errno.
+int cb_mq_receive(int mq, long msgsize, int done_fd, cb_tally *tally);
+
+/// Closes and unlinks the queue.
+void cb_mq_destroy(int mq, const char *name);
+
+/// Writes for `seconds` to queue `name`, paced at `rate`; as cb_unix_send, one mq_send per message.
+int cb_mq_send(const char *name, uint32_t writer, int payload, double seconds, double rate, int blocking,
+               cb_send_stats *stats);
+
+#endif

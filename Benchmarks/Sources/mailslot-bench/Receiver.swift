@@ -1,0 +1,109 @@
+import CBaselines
+import Glibc
+import MailslotEngine
+
+/// The receiving side of a trial: binds its endpoints before writers start, then receives
+/// until every writer has exited (the done pipe reports end-of-file) and the queues are empty.
+protocol Receiver {
+    /// Receives until the writers are done; every message goes through `tally`.
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError)
+    /// Datagrams the receiver dropped itself and counted (the engine's drop counters).
+    var countedDrops: UInt64 { get }
+    /// Where writers send: the `--prefix` of the writer command.
+    var prefix: String { get }
+}
+
+/// Mailslots: one engine, `count` mailslots, every message taken borrowed by an `onMessage`
+/// handler that runs the shared tally.
+final class MailslotReceiver: Receiver {
+    let prefix: String
+    private let engine: MailslotEngine
+    private var servers: [MailslotServer] = []
+
+    init(prefix: String, count: Int, tally: Tally) throws(BenchError) {
+        self.prefix = prefix
+        let counters = tally.pointer
+        do {
+            engine = try MailslotEngine()
+            servers.reserveCapacity(count)
+            for index in 0..<count {
+                let server = try engine.createMailslot(MailslotName(localPath: "\(prefix)\\\(index)"))
+                try server.onMessage { message in
+                    cb_tally_record(counters, message.baseAddress, message.count, cb_now_ns())
+                }
+                servers.append(server)
+            }
+        } catch {
+            throw .setup("mailslot setup failed: \(error)")
+        }
+    }
+
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
+        var nextCheck = cb_now_ns()
+        while true {
+            engine.runOnce(timeout: 0.005)
+            let now = cb_now_ns()
+            guard now >= nextCheck else { continue }
+            nextCheck = now + 5_000_000
+            var entry = pollfd(fd: doneFD, events: Int16(POLLIN), revents: 0)
+            if poll(&entry, 1, 0) > 0 { break }
+        }
+        // Every writer has exited, so all it sent is queued already: run until nothing moves.
+        var before = UInt64.max
+        while before != tally.received {
+            before = tally.received
+            for _ in 0..<4 { engine.runOnce(timeout: 0) }
+        }
+    }
+
+    var countedDrops: UInt64 { engine.statistics.drops.total }
+}
+
+/// The C AF_UNIX baseline: `count` bound sockets, epoll + recvmmsg.
+final class UnixReceiver: Receiver {
+    let prefix: String
+    private var fds: [Int32]
+    private let maxSize: Int
+
+    init(prefix: String, count: Int, maxSize: Int) throws(BenchError) {
+        self.prefix = prefix
+        self.maxSize = maxSize
+        fds = [Int32](repeating: -1, count: count)
+        let status = cb_unix_bind(prefix, Int32(count), &fds)
+        guard status == 0 else { throw .system("cb_unix_bind", -status) }
+    }
+
+    deinit { cb_close_all(fds, Int32(fds.count)) }
+
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
+        let status = cb_unix_receive(fds, Int32(fds.count), 32, Int32(maxSize), doneFD, tally.pointer)
+        guard status == 0 else { throw .system("cb_unix_receive", -status) }
+    }
+
+    var countedDrops: UInt64 { 0 }
+}
+
+/// The POSIX message-queue baseline: one queue, epoll + mq_receive.
+final class QueueReceiver: Receiver {
+    let prefix: String
+    private let queue: Int32
+    private let messageSize: Int
+
+    /// `depth` matches the AF_UNIX queue length where RLIMIT_MSGQUEUE allows (see
+    /// ``KernelQueues``), so neither baseline gets a deeper kernel queue than the other.
+    init(prefix: String, messageSize: Int, depth: Int) throws(BenchError) {
+        self.prefix = prefix
+        self.messageSize = messageSize
+        queue = cb_mq_create(prefix, depth, messageSize)
+        guard queue >= 0 else { throw .system("mq_open \(prefix)", -queue) }
+    }
+
+    deinit { cb_mq_destroy(queue, prefix) }
+
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
+        let status = cb_mq_receive(queue, messageSize, doneFD, tally.pointer)
+        guard status == 0 else { throw .system("cb_mq_receive", -status) }
+    }
+
+    var countedDrops: UInt64 { 0 }
+}

@@ -1,0 +1,104 @@
+/// One row of results: the project's figure for one case next to one baseline's.
+///
+/// `--json FILE` writes every row with the fields below (the first fourteen are the contract
+/// scripts rely on; the rest add detail). Rates are messages per second, latencies
+/// microseconds, sizes bytes; a figure that does not apply is `null`.
+struct ResultRow {
+    var scenario: String
+    var caseLabel: String
+    var payloadBytes: Int
+    var mailslots: Int
+    var writers: Int
+    var offeredPerSecond: Double?
+    var deliveredPerSecond: Double?
+    var lossPercent: Double?
+    var p50: Double?
+    var p99: Double?
+    var p999: Double?
+    var rssBytes: Int?
+    var baseline: String
+    var baselinePerSecond: Double?
+    /// Ours ÷ baseline (rates: higher is better; scenario e: bytes ÷ budget, lower is better).
+    var ratio: Double?
+
+    var sent: UInt64?
+    var delivered: UInt64?
+    var countedDrops: UInt64?
+    var writeErrors: UInt64?
+    /// Summed over every repetition: sent − delivered − counted drops − write errors.
+    var unaccounted: Int64?
+    var outOfOrder: UInt64?
+    var baselineLossPercent: Double?
+    var baselineP99: Double?
+    var repetitions: Int = 1
+    var ratioToOneMailslot: Double?
+    var rssPerMailslot: Double?
+    var kernelSlabPerMailslot: Double?
+    var note: String?
+    /// Scenario d: the rate the writers were asked for (offered_per_s is what they achieved).
+    var targetPerSecond: Double?
+
+    /// The row as ordered JSON fields.
+    var jsonFields: [(String, JSONValue)] {
+        [
+            ("scenario", .string(scenario)), ("case", .string(caseLabel)), ("payload_bytes", .int(payloadBytes)),
+            ("mailslots", .int(mailslots)), ("writers", .int(writers)), ("offered_per_s", .number(offeredPerSecond)),
+            ("delivered_per_s", .number(deliveredPerSecond)), ("loss_pct", .number(lossPercent)),
+            ("p50_us", .number(p50)), ("p99_us", .number(p99)), ("p999_us", .number(p999)),
+            ("rss_bytes", rssBytes.map { .int($0) } ?? .null), ("baseline", .string(baseline)),
+            ("baseline_per_s", .number(baselinePerSecond)), ("ratio", .number(ratio)),
+            ("sent", .count(sent)), ("delivered", .count(delivered)), ("counted_drops", .count(countedDrops)),
+            ("write_errors", .count(writeErrors)), ("unaccounted", unaccounted.map { .int(Int($0)) } ?? .null),
+            ("out_of_order", .count(outOfOrder)), ("baseline_loss_pct", .number(baselineLossPercent)),
+            ("baseline_p99_us", .number(baselineP99)), ("repetitions", .int(repetitions)),
+            ("ratio_to_1_mailslot", .number(ratioToOneMailslot)), ("rss_per_mailslot_bytes", .number(rssPerMailslot)),
+            ("kernel_slab_per_mailslot_bytes", .number(kernelSlabPerMailslot)),
+            ("target_per_s", .number(targetPerSecond)), ("note", note.map { .string($0) } ?? .null),
+        ]
+    }
+}
+
+/// The few JSON values rows need, written without Foundation.
+enum JSONValue {
+    case string(String)
+    case int(Int)
+    case number(Double?)
+    case count(UInt64?)
+    case null
+
+    var text: String {
+        switch self {
+        case .string(let value): return "\"" + Self.escape(value) + "\""
+        case .int(let value): return "\(value)"
+        case .count(let value): return value.map { "\($0)" } ?? "null"
+        case .number(let value):
+            guard let value, value.isFinite else { return "null" }
+            return (value * 1000).rounded() == value * 1000 ? "\(value)" : "\((value * 1000).rounded() / 1000)"
+        case .null: return "null"
+        }
+    }
+
+    private static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+extension Array where Element == ResultRow {
+    /// The rows as a JSON array, one object per line.
+    var json: String {
+        let objects = map { row in
+            "  {" + row.jsonFields.map { "\"\($0.0)\": \($0.1.text)" }.joined(separator: ", ") + "}"
+        }
+        return "[\n" + objects.joined(separator: ",\n") + "\n]\n"
+    }
+}

@@ -1,0 +1,193 @@
+import CBaselines
+import Glibc
+
+/// Runs the scenarios, interleaving ours and the baselines' trials (rep-major, so the
+/// machine's drift spreads over all of them) and turning medians into rows.
+final class ScenarioRunner {
+    let profile: Profile
+    let tally: Tally
+    let queues: KernelQueues
+    private(set) var rows: [ResultRow] = []
+    private var done = 0
+    private var serial = 0
+    private let planned: Int
+    /// Scenario a's 424 B delivered rate: the "measured maximum" that scenario d sweeps around.
+    private var maximumRate: Double?
+
+    init(profile: Profile, scenarios: Set<String>, queues: KernelQueues) {
+        self.profile = profile
+        self.queues = queues
+        // Enough latency slots for the fastest transport at ~2M msg/s.
+        tally = Tally(latencyCapacity: min(Int(profile.seconds * 2.5e6) + 100_000, 16_000_000))
+        let reps = profile.repetitions
+        var count = 0
+        if scenarios.contains("a") { count += 3 * 3 * reps }
+        if scenarios.contains("b") { count += 3 * reps }
+        if scenarios.contains("c") { count += profile.fanOut.count * 2 * reps }
+        if scenarios.contains("d") { count += profile.sweep.count * 3 * reps + (scenarios.contains("a") ? 0 : reps) }
+        if scenarios.contains("e") { count += profile.memory.count }
+        planned = count
+    }
+
+    // MARK: Scenarios
+
+    /// a. local, 1 writer → 1 mailslot, 64 / 424 / 1400 B.
+    func localOneToOne() throws(BenchError) {
+        for payload in [64, 424, 1400] {
+            let trial = Trial(transport: .mailslot, payload: payload, mailslots: 1, writers: 1, seconds: profile.seconds)
+            let results = try measure("a", "\(payload) B", trial, against: [.cUnix, .posixMQ])
+            if payload == 424 { maximumRate = results[.mailslot]?.median.deliveredPerSecond }
+            addRows("a", "\(payload) B, 1 writer", trial, results, baselines: [.cUnix, .posixMQ])
+        }
+    }
+
+    /// b. 8 writer processes → 1 mailslot.
+    func eightWriters() throws(BenchError) {
+        let trial = Trial(transport: .mailslot, payload: 424, mailslots: 1, writers: 8, seconds: profile.seconds)
+        let results = try measure("b", "8 writers", trial, against: [.cUnix, .posixMQ])
+        addRows("b", "424 B, 8 writers", trial, results, baselines: [.cUnix, .posixMQ])
+    }
+
+    /// c. writers spread over 1 … 10,000 mailslots of one engine (the baseline: as many C
+    /// sockets on one epoll).
+    func fanOut() throws(BenchError) {
+        var oneMailslot: Double?
+        for count in profile.fanOut {
+            let trial = Trial(transport: .mailslot, payload: 424, mailslots: count, writers: 2, seconds: profile.seconds)
+            let results = try measure("c", "\(count) mailslots", trial, against: [.cUnix])
+            let ours = results[.mailslot]?.median.deliveredPerSecond
+            if count == 1 { oneMailslot = ours }
+            addRows("c", "424 B, 2 writers over \(count)", trial, results, baselines: [.cUnix]) { row in
+                if let ours, let oneMailslot, oneMailslot > 0 { row.ratioToOneMailslot = ours / oneMailslot }
+            }
+        }
+    }
+
+    /// d. offered-rate sweep around the measured maximum: delivered rate, loss and latency.
+    func rateSweep() throws(BenchError) {
+        if maximumRate == nil {
+            let probe = Trial(transport: .mailslot, payload: 424, mailslots: 1, writers: 1, seconds: profile.seconds)
+            maximumRate = try measure("d", "maximum", probe, against: [])[.mailslot]?.median.deliveredPerSecond
+        }
+        guard let maximumRate, maximumRate > 0 else { throw .setup("scenario d: no maximum rate measured") }
+        for fraction in profile.sweep {
+            var trial = Trial(transport: .mailslot, payload: 424, mailslots: 1, writers: 1, seconds: profile.seconds)
+            trial.offeredRate = maximumRate * fraction
+            let label = "\(Int((fraction * 100).rounded()))% of max"
+            let results = try measure("d", label, trial, against: [.cUnix, .posixMQ])
+            addRows("d", "424 B at \(label)", trial, results, baselines: [.cUnix, .posixMQ]) { row in
+                row.targetPerSecond = trial.offeredRate
+            }
+        }
+    }
+
+    /// e. RSS per idle mailslot, each count in a fresh process.
+    func memory() throws(BenchError) {
+        let budget = 2048.0
+        for count in profile.memory {
+            progress("e", "\(count) idle mailslots", "mailslot", 1, 1)
+            var done: [Int32] = [0, 0]
+            let piped = cb_pipe(&done)
+        guard piped == 0 else { throw .system("pipe2", -piped) }
+            let child = try ChildProcess(arguments: ["memory-probe", "--count", "\(count)"], holdOpen: done[1])
+            close(done[1])
+            close(done[0])
+            let output = try child.finish()
+            let fields = output.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            let numbers = fields.prefix(5).compactMap { UInt64($0.split(separator: "\n").first ?? "") }
+            guard numbers.count == 5 else { throw .setup("unexpected memory probe output: \(output)") }
+            let created = Int(numbers[0])
+            let perSlot = created > 0 ? Double(Int(numbers[2]) - Int(numbers[1])) / Double(created) : nil
+            let slab = created > 0 ? Double(Int(numbers[4]) - Int(numbers[3])) / Double(created) : nil
+            var row = ResultRow(
+                scenario: "e", caseLabel: "\(count) idle mailslots", payloadBytes: 0, mailslots: count, writers: 0,
+                rssBytes: Int(numbers[2]), baseline: "budget-2KiB", baselinePerSecond: budget,
+                ratio: perSlot.map { $0 / budget })
+            row.rssPerMailslot = perSlot
+            row.kernelSlabPerMailslot = slab
+            if created < count {
+                let reason = fields.count > 5 ? String(fields[5]).split(separator: "\n").joined(separator: " ") : "unknown"
+                row.note = "created \(created) of \(count): \(reason)"
+            }
+            rows.append(row)
+        }
+    }
+
+    // MARK: Measuring
+
+    struct Measured {
+        var median: Trial.Outcome
+        var unaccounted: Int64
+    }
+
+    /// Runs `trial` for ours and each baseline, `repetitions` times, rep-major.
+    private func measure(
+        _ scenario: String, _ label: String, _ trial: Trial, against baselines: [Transport]
+    ) throws(BenchError) -> [Transport: Measured] {
+        var outcomes: [Transport: [Trial.Outcome]] = [:]
+        let transports = [Transport.mailslot] + baselines
+        for rep in 1...profile.repetitions {
+            for transport in transports {
+                var run = trial
+                run.transport = transport
+                progress(scenario, label, transport.rawValue, rep, profile.repetitions)
+                serial += 1
+                let outcome = try run.run(tally: tally, serial: serial, queues: queues)
+                outcomes[transport, default: []].append(outcome)
+                report(outcome)
+            }
+        }
+        return outcomes.mapValues { runs in
+            let sorted = runs.sorted { $0.deliveredPerSecond < $1.deliveredPerSecond }
+            return Measured(median: sorted[sorted.count / 2], unaccounted: runs.reduce(0) { $0 + abs($1.unaccounted) })
+        }
+    }
+
+    private func addRows(
+        _ scenario: String, _ label: String, _ trial: Trial, _ results: [Transport: Measured], baselines: [Transport],
+        adjust: (inout ResultRow) -> Void = { _ in }
+    ) {
+        guard let ours = results[.mailslot] else { return }
+        for baseline in baselines {
+            let theirs = results[baseline]?.median
+            let o = ours.median
+            var row = ResultRow(
+                scenario: scenario, caseLabel: label, payloadBytes: trial.payload, mailslots: trial.mailslots,
+                writers: trial.writers, offeredPerSecond: o.offeredPerSecond, deliveredPerSecond: o.deliveredPerSecond,
+                lossPercent: o.lossPercent, p50: o.latency?.p50, p99: o.latency?.p99, p999: o.latency?.p999,
+                rssBytes: o.rssGrowth, baseline: baseline.rawValue, baselinePerSecond: theirs?.deliveredPerSecond,
+                ratio: theirs.flatMap { $0.deliveredPerSecond > 0 ? o.deliveredPerSecond / $0.deliveredPerSecond : nil })
+            row.sent = o.attempted
+            row.delivered = o.delivered
+            row.countedDrops = o.countedDrops
+            row.writeErrors = o.writeErrors
+            row.unaccounted = ours.unaccounted
+            row.outOfOrder = o.outOfOrder
+            row.baselineLossPercent = theirs?.lossPercent
+            row.baselineP99 = theirs?.latency?.p99
+            row.repetitions = profile.repetitions
+            adjust(&row)
+            rows.append(row)
+        }
+    }
+
+    // MARK: Progress on stderr
+
+    private func progress(_ scenario: String, _ label: String, _ transport: String, _ rep: Int, _ reps: Int) {
+        done += 1
+        let repText = reps > 1 ? " rep \(rep)/\(reps)" : ""
+        stderr("[\(done)/\(planned)] \(scenario): \(label), \(transport)\(repText) … ")
+    }
+
+    private func report(_ outcome: Trial.Outcome) {
+        var text = "\(Table.rate(outcome.deliveredPerSecond)) msg/s"
+        if outcome.lossPercent > 0 { text += ", loss \(Table.fixed(outcome.lossPercent, 2))%" }
+        if outcome.unaccounted != 0 { text += ", UNACCOUNTED \(outcome.unaccounted)" }
+        stderr(text + "\n")
+    }
+}
+
+/// Writes progress to stderr, unbuffered.
+func stderr(_ text: String) {
+    cb_stderr(text)
+}

@@ -1,0 +1,99 @@
+import CBaselines
+import Glibc
+
+/// One measured run: a receiver, its writer processes, and what both saw.
+struct Trial {
+    var transport: Transport
+    var payload: Int
+    var mailslots: Int
+    var writers: Int
+    var seconds: Double
+    /// Total offered messages/s over all writers; 0: writers go as fast as the receiver takes
+    /// them (blocking writes).
+    var offeredRate: Double = 0
+
+    struct Outcome {
+        var attempted: UInt64 = 0
+        var delivered: UInt64 = 0
+        var countedDrops: UInt64 = 0
+        var writeErrors: UInt64 = 0
+        var outOfOrder: UInt64 = 0
+        var offeredPerSecond = 0.0
+        var deliveredPerSecond = 0.0
+        var latency: (p50: Double, p99: Double, p999: Double)?
+        var rssGrowth: Int = 0
+
+        /// Messages neither delivered, nor counted as dropped, nor refused to their writer.
+        var unaccounted: Int64 { Int64(attempted) - Int64(delivered) - Int64(countedDrops) - Int64(writeErrors) }
+        var lossPercent: Double { attempted == 0 ? 0 : 100 * Double(attempted - min(delivered, attempted)) / Double(attempted) }
+    }
+
+    /// Runs the trial; `serial` makes its names unique in this run.
+    func run(tally: Tally, serial: Int, queues: KernelQueues) throws(BenchError) -> Outcome {
+        let pid = getpid()
+        tally.reset()
+        cb_malloc_trim()
+        let rssBefore = cb_rss_bytes()
+        let receiver: Receiver = try queues.whileRaised { () throws(BenchError) -> Receiver in
+            switch transport {
+            case .mailslot:
+                try MailslotReceiver(prefix: "bench\\\(pid)\\\(serial)", count: mailslots, tally: tally)
+            case .cUnix:
+                try UnixReceiver(prefix: "mailslot-bench/\(pid)/\(serial)", count: mailslots, maxSize: max(payload, 2048))
+            case .posixMQ:
+                try QueueReceiver(
+                    prefix: "/mailslot-bench-\(pid)-\(serial)", messageSize: payload,
+                    depth: queues.queueDepth(messageSize: payload))
+            }
+        }
+        var done: [Int32] = [0, 0]
+        let piped = cb_pipe(&done)
+        guard piped == 0 else { throw .system("pipe2", -piped) }
+        var children: [ChildProcess] = []
+        let writerCPU = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 ? 0 : -1
+        for writer in 0..<writers {
+            var arguments = [
+                "writer", "--transport", transport.rawValue, "--prefix", receiver.prefix,
+                "--count", "\(mailslots)", "--first", "\(mailslots > 1 ? writer : 0)",
+                "--step", "\(mailslots > 1 ? writers : 1)", "--writer-id", "\(writer)",
+                "--payload", "\(payload)", "--seconds", "\(seconds)", "--cpu", "\(writerCPU)",
+            ]
+            if offeredRate > 0 {
+                arguments += ["--rate", "\(offeredRate / Double(writers))"]
+            } else {
+                arguments.append("--blocking")
+            }
+            do {
+                children.append(try ChildProcess(arguments: arguments, holdOpen: done[1]))
+            } catch {
+                close(done[1])
+                for child in children { _ = try? child.finish() }
+                close(done[0])
+                throw error
+            }
+        }
+        close(done[1])
+        defer { close(done[0]) }
+        try receiver.receive(doneFD: done[0], tally: tally)
+        var outcome = Outcome()
+        var first = UInt64.max
+        var last = UInt64(0)
+        for child in children {
+            let fields = try child.finish().split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { UInt64($0) }
+            guard fields.count == 5 else { throw .setup("unexpected writer output: \(fields)") }
+            outcome.attempted += fields[0]
+            outcome.writeErrors += fields[2]
+            first = min(first, fields[3])
+            last = max(last, fields[4])
+        }
+        outcome.delivered = tally.received
+        outcome.countedDrops = receiver.countedDrops
+        outcome.outOfOrder = tally.outOfOrder
+        outcome.deliveredPerSecond = tally.deliveredPerSecond
+        // What the writers really offered (a paced writer may fall short of its target).
+        outcome.offeredPerSecond = last > first ? Double(outcome.attempted) / (Double(last - first) / 1e9) : 0
+        outcome.latency = tally.latencyPercentiles()
+        outcome.rssGrowth = Int(cb_rss_bytes()) - Int(rssBefore)
+        return outcome
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import CBaselines
+import Glibc
+import MailslotEngine
+
+/// One writer process of a trial (spawned by `run`). Prints
+/// `attempted sent refused start_ns end_ns` on stdout when done.
+struct WriterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "writer", abstract: "Write messages for one trial (internal).", shouldDisplay: false)
+
+    @Option var transport: String
+    /// Destination prefix: a mailslot path, an abstract socket prefix, or a queue name.
+    @Option var prefix: String
+    @Option var count = 1
+    @Option var first = 0
+    @Option var step = 1
+    @Option var writerId: UInt32 = 0
+    @Option var payload = 424
+    @Option var batch = 32
+    @Option var seconds = 1.0
+    /// Messages per second for this writer; 0 writes as fast as the receiver takes them.
+    @Option var rate = 0.0
+    /// Waits for room when the receiver's queue is full (otherwise refused writes are counted).
+    @Flag var blocking = false
+    @Option var cpu: Int32 = -1
+
+    func run() throws {
+        if cpu >= 0 { _ = cb_pin_cpu(cpu) }
+        var stats = cb_send_stats()
+        switch Transport(rawValue: transport) {
+        case .mailslot:
+            stats = try writeMailslots()
+        case .cUnix:
+            let status = cb_unix_send(
+                prefix, Int32(count), Int32(first), Int32(step), writerId, Int32(payload), Int32(batch),
+                seconds, rate, blocking ? 1 : 0, &stats)
+            guard status == 0 else { throw BenchError.system("cb_unix_send", -status) }
+        case .posixMQ:
+            let status = cb_mq_send(prefix, writerId, Int32(payload), seconds, rate, blocking ? 1 : 0, &stats)
+            guard status == 0 else { throw BenchError.system("cb_mq_send", -status) }
+        case nil:
+            throw ValidationError("unknown transport \(transport)")
+        }
+        print("\(stats.attempted) \(stats.sent) \(stats.refused) \(stats.start_ns) \(stats.end_ns)")
+    }
+
+    /// The same loop as `cb_unix_send`, through the project's client API: batches of `batch`
+    /// messages per destination, stamped once per batch, paced by the same pacer.
+    private func writeMailslots() throws -> cb_send_stats {
+        var clients: [MailslotClient] = []
+        for index in stride(from: first, to: count, by: step) {
+            clients.append(try MailslotClient(MailslotName(localPath: "\(prefix)\\\(index)")))
+        }
+        let messages = MailslotWriteBatch(capacity: batch, maxMessageSize: payload)
+        var stats = cb_send_stats()
+        var pacer = cb_pacer(start_ns: cb_now_ns(), rate: rate)
+        stats.start_ns = pacer.start_ns
+        let end = pacer.start_ns + UInt64(seconds * 1e9)
+        let wait: Int? = blocking ? nil : 0
+        var destination = 0
+        while cb_now_ns() < end {
+            let due = Int(cb_pacer_due(&pacer, stats.attempted, Int32(batch)))
+            if due == 0 { continue }
+            let now = cb_now_ns()
+            for offset in 0..<due {
+                messages.append { buffer in
+                    cb_stamp(buffer.baseAddress, writerId, UInt32(truncatingIfNeeded: stats.attempted + UInt64(offset)), now)
+                    return payload
+                }
+            }
+            let sent = try clients[destination].write(messages, waitingUpTo: wait)
+            messages.removeAll()
+            stats.attempted += UInt64(due)
+            stats.sent += UInt64(sent)
+            stats.refused += UInt64(due - sent)
+            destination = destination + 1 == clients.count ? 0 : destination + 1
+        }
+        stats.end_ns = cb_now_ns()
+        return stats
+    }
+}
