@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds, and runs every test.
+# The README's test command: installs what is missing, builds, runs every test, then the
+# benchmark package's malloc gates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 swift build --build-tests
 swift test --skip-build "$@"
+# The malloc gates (allocation counts of the micro-benchmarks; no timing involved).
+scripts/bench-gates.sh

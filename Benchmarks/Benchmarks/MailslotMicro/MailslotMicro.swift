@@ -1,4 +1,114 @@
 import Benchmark
+import Glibc
+import MailslotEngine
+import MailslotRing
+
+// Micro-benchmarks of the ring, name parsing and engine dispatch.
+//
+// The malloc gates: the steady-state benchmarks (Ring*, EngineDispatch*) must allocate nothing
+// once warmed up. Thresholds/ holds `mallocCountTotal: 0` for each of them, checked by
+// `swift package benchmark thresholds check` (scripts/bench-gates.sh, run by CI).
 
 let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        warmupIterations: 10,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 1_000
+    )
+
+    // One 424 B message: claim, fill, commit, borrowed read, consume.
+    Benchmark("RingRoundTrip424") { benchmark in
+        var ring = DatagramRing(quota: 1 << 20)
+        let payload = [UInt8](repeating: 7, count: 424)
+        // Warm up: the first claim allocates the ring's storage.
+        ringRoundTrip(&ring, payload, times: 64)
+        benchmark.startMeasurement()
+        ringRoundTrip(&ring, payload, times: benchmark.scaledIterations.count)
+        benchmark.stopMeasurement()
+    }
+
+    // A recvmmsg-sized batch: 32 slots of 424 B claimed, committed and drained.
+    Benchmark("RingBatch32x424") { benchmark in
+        var ring = DatagramRing(quota: 1 << 20)
+        ringBatch(&ring, batches: 8)
+        benchmark.startMeasurement()
+        ringBatch(&ring, batches: benchmark.scaledIterations.count)
+        benchmark.stopMeasurement()
+    }
+
+    // Parsing and validating a full local name with a path (allocates: it builds strings).
+    Benchmark("NameParsing") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try? MailslotName("\\\\.\\mailslot\\services\\telemetry\\ingest"))
+        }
+    }
+
+    Benchmark(
+        // Through a real socket in one process: a batched write of 8 × 424 B, then the loop:
+        // recvmmsg into the ring, the callback with a borrowed view, consume.
+        "EngineDispatch8x424",
+        configuration: .init(scalingFactor: .one, maxIterations: 2_000)
+    ) { benchmark in
+        let engine = try MailslotEngine()
+        let name = try MailslotName(localPath: "micro\\dispatch\\\(getpid())")
+        let server = try engine.createMailslot(name)
+        let received = ByteCounter()
+        try server.onMessage { message in received.bytes &+= message.count }
+        let client = try MailslotClient(name)
+        let batch = MailslotWriteBatch(capacity: 8, maxMessageSize: 424)
+        try dispatch(engine, client, batch, batches: 16, received: received)
+        benchmark.startMeasurement()
+        try dispatch(engine, client, batch, batches: benchmark.scaledIterations.count, received: received)
+        benchmark.stopMeasurement()
+        blackHole(received.bytes)
+        server.close()
+    }
+}
+
+@inline(never)
+func ringRoundTrip(_ ring: inout DatagramRing, _ payload: [UInt8], times: Int) {
+    payload.withUnsafeBytes { bytes in
+        for _ in 0..<times {
+            guard let claim = ring.claim(slotPayload: bytes.count) else { fatalError("ring full") }
+            claim.payloadAddress(0).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            ring.commit(claim, count: 1) { _ in bytes.count }
+            blackHole(ring.withNextMessage { $0.count })
+            ring.consumeNext()
+        }
+    }
+}
+
+@inline(never)
+func ringBatch(_ ring: inout DatagramRing, batches: Int) {
+    for _ in 0..<batches {
+        guard let claim = ring.claim(slotPayload: 424, maxSlots: 32) else { fatalError("ring full") }
+        for slot in 0..<claim.count { claim.payloadAddress(slot).storeBytes(of: UInt32(slot), as: UInt32.self) }
+        ring.commit(claim, count: claim.count) { _ in 424 }
+        while ring.withNextMessage({ blackHole($0.count) }) != nil { ring.consumeNext() }
+    }
+}
+
+/// Writes a full batch (non-blocking: the kernel queue may be as short as 10 datagrams, and the
+/// reader is this same thread), runs the loop until the callback has every message, repeats.
+@inline(never)
+func dispatch(
+    _ engine: MailslotEngine, _ client: MailslotClient, _ batch: MailslotWriteBatch, batches: Int, received: ByteCounter
+) throws {
+    for _ in 0..<batches {
+        while !batch.isFull { batch.append { _ in 424 } }
+        var target = received.bytes
+        while !batch.isEmpty {
+            target += try client.write(batch) * 424
+            engine.runOnce(timeout: 0)
+        }
+        while received.bytes < target { engine.runOnce(timeout: 0) }
+    }
+}
+
+/// Bytes the dispatch benchmark's callback has seen (a class: the callback and the loop that
+/// waits for it both touch it).
+final class ByteCounter {
+    var bytes = 0
 }

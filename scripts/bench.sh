@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The README's main command: builds mailslot-bench in release mode and runs it.
+# With no arguments it runs the quick profile (about a minute); pass `--profile full`,
+# `--json FILE`, `--scenarios a,d` and so on to change that (`--help` lists them).
+# Run as root (as CI does) so the benchmark can give its receivers deep kernel queues; without
+# root it uses the system's (10 datagrams), and bursts are then refused at the writers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+echo "bench: building mailslot-bench (release)" >&2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! swift build -c release --package-path Benchmarks --product mailslot-bench >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "bench: build failed" >&2
+  exit 1
+fi
+bin=Benchmarks/.build/release/mailslot-bench
+"$bin" "$@"
