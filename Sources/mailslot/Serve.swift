@@ -6,7 +6,7 @@ import MailslotEngine
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a mailslot and print each message on one line to stdout.",
-        discussion: "Prints 'ready <full name>' to stderr once it can receive. Exits 0 after --count messages, or on SIGINT/SIGTERM after a one-line summary on stderr."
+        discussion: "Prints 'ready <full name>' to stderr once it can receive. Exits 0 after --count messages or on SIGINT/SIGTERM; on every exit it prints a one-line summary (messages received, drops by cause) on stderr."
     )
 
     @Argument(help: "The mailslot: 'x' (meaning \\\\.\\mailslot\\x) or \\\\.\\mailslot\\[path\\]name.")
@@ -80,13 +80,13 @@ final class ServeSession {
         let name = try server.name
         printError("ready \(name.fullName)")
         engine.onSignals([SIGINT, SIGTERM]) { [unowned self] _ in
-            printError(summary())
             engine.stop()
         }
         if limit == 0 { return }
         readNext()
         engine.run()
         finished = true
+        printError(summary())
         server.close()
         fflush(nil)
         if let failure { throw failure }
@@ -107,7 +107,6 @@ final class ServeSession {
                 }
             case .failure(let error):
                 failure = error
-                printError(summary())
                 engine.stop()
             }
         }
