@@ -5,12 +5,14 @@ import PackageDescription
 //
 //   mailslot (CLI) ──> MailslotEngine ──> CLibEv (libev, system library)
 //                           ├──────────> MailslotRing
+//                           ├──────────> MailslotWire (MS-MAIL codec, pure)
 //                           └──────────> MailslotCore
 let package = Package(
     name: "swift-mailslot",
     products: [
         .library(name: "MailslotCore", targets: ["MailslotCore"]),
         .library(name: "MailslotRing", targets: ["MailslotRing"]),
+        .library(name: "MailslotWire", targets: ["MailslotWire"]),
         .library(name: "MailslotEngine", targets: ["MailslotEngine"]),
         .executable(name: "mailslot", targets: ["mailslot"]),
     ],
@@ -21,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
         .target(name: "MailslotCore"),
         .target(name: "MailslotRing"),
+        .target(name: "MailslotWire"),
         .target(name: "MailslotEngine", dependencies: ["CLibEv", "MailslotCore", "MailslotRing"]),
         .executableTarget(
             name: "mailslot",
@@ -32,6 +35,7 @@ let package = Package(
         .target(name: "MailslotTestSupport", path: "Tests/MailslotTestSupport"),
         .testTarget(name: "MailslotCoreTests", dependencies: ["MailslotCore"]),
         .testTarget(name: "MailslotRingTests", dependencies: ["MailslotRing", "MailslotTestSupport"]),
+        .testTarget(name: "MailslotWireTests", dependencies: ["MailslotWire"], exclude: ["Vectors", "Fuzz"]),
         .testTarget(
             name: "MailslotEngineTests",
             dependencies: ["MailslotEngine", "MailslotTestSupport", "mailslot"]
