@@ -59,6 +59,7 @@ struct RunCommand: ParsableCommand {
         print(facts, terminator: "")
         print(Table.render(runner.rows), terminator: "")
         print("ratio: ours ÷ baseline delivered/s (e: bytes per idle mailslot ÷ 2 KiB budget). unacct: sent − delivered − counted drops − write errors, summed over repetitions.")
+        fflush(nil)
         stderr("done in \(Table.fixed(Double(cb_now_ns() - start) / 1e9, 1)) s\n")
         if let json {
             guard let file = fopen(json, "w") else { throw BenchError.system("fopen \(json)", errno) }
