@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "MailslotCore"),
         .target(name: "MailslotRing"),
         .target(name: "MailslotWire"),
-        .target(name: "MailslotEngine", dependencies: ["CLibEv", "MailslotCore", "MailslotRing"]),
+        .target(name: "MailslotEngine", dependencies: ["CLibEv", "MailslotCore", "MailslotRing", "MailslotWire"]),
         .executableTarget(
             name: "mailslot",
             dependencies: [

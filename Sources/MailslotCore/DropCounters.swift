@@ -13,11 +13,13 @@ public struct DropCounters: Hashable, Sendable {
     public var malformed: UInt64 = 0
     /// Dropped because no mailslot of that name exists here (network transport).
     public var unknownMailslot: UInt64 = 0
+    /// Dropped because it was addressed to another computer or domain (network transport).
+    public var wrongDestination: UInt64 = 0
 
     public init() {}
 
     /// All drops, whatever the cause.
-    public var total: UInt64 { queueFull + oversize + malformed + unknownMailslot }
+    public var total: UInt64 { queueFull + oversize + malformed + unknownMailslot + wrongDestination }
 
     /// Adds another set of counters to these.
     public mutating func add(_ other: DropCounters) {
@@ -25,6 +27,7 @@ public struct DropCounters: Hashable, Sendable {
         oversize &+= other.oversize
         malformed &+= other.malformed
         unknownMailslot &+= other.unknownMailslot
+        wrongDestination &+= other.wrongDestination
     }
 }
 

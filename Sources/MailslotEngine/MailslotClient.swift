@@ -15,14 +15,27 @@ public final class MailslotClient: @unchecked Sendable {
     /// The server's maximum message size (`0`: any), as published when the client opened.
     public let maxMessageSize: UInt32
     private let fd: Int32
+    /// Set for remote and domain names: writes go out as MS-MAIL datagrams.
+    private let remote: RemoteWriter?
 
-    /// Opens a local mailslot for writing.
-    /// - Throws: ``MailslotError/fileNotFound(_:)`` when no server has the name;
-    ///   ``MailslotError/badNetPath(_:)`` for remote names (sent by the network transport).
-    public init(_ name: MailslotName) throws(MailslotError) {
+    /// Opens a mailslot for writing.
+    ///
+    /// Local names connect to the server's socket. Remote (`\\COMPUTER\mailslot\x`) and domain
+    /// (`\\DOMAIN\mailslot\x`, `\\*\mailslot\x`) names write MS-MAIL datagrams, per
+    /// `network` (by default ``NetworkConfiguration/standard()``).
+    /// - Throws: ``MailslotError/fileNotFound(_:)`` when no local server has the name;
+    ///   ``MailslotError/badNetPath(_:)`` when a computer name cannot be resolved.
+    public init(_ name: MailslotName, network: NetworkConfiguration? = nil) throws(MailslotError) {
         guard name.scope == .local else {
-            throw .badNetPath("remote and domain names need the datagram service: \(name.fullName)")
+            let configuration: NetworkConfiguration
+            if let network { configuration = network } else { configuration = try NetworkConfiguration.standard() }
+            remote = try RemoteWriter(name, configuration: configuration)
+            self.name = name
+            self.fd = -1
+            self.maxMessageSize = UInt32(remote!.messageLimit)
+            return
         }
+        remote = nil
         let endpoint = LocalEndpoint(name)
         let fd: Int32
         do {
@@ -45,14 +58,14 @@ public final class MailslotClient: @unchecked Sendable {
 
     /// Opens a mailslot by its text (short form `x` or any full form).
     /// - Throws: ``MailslotError/invalidName(_:)`` and as ``init(_:)``.
-    public convenience init(named text: String) throws(MailslotError) {
+    public convenience init(named text: String, network: NetworkConfiguration? = nil) throws(MailslotError) {
         let name: MailslotName
         do { name = try MailslotName(shortOrFull: text) } catch { throw .invalidName(error) }
-        try self.init(name)
+        try self.init(name, network: network)
     }
 
     deinit {
-        system_close(fd)
+        if fd >= 0 { system_close(fd) }
     }
 
     /// The largest message this client may write.
@@ -64,6 +77,7 @@ public final class MailslotClient: @unchecked Sendable {
     ///   ``MailslotError/queueFull`` when the server cannot take it now (nothing sent);
     ///   ``MailslotError/serverGone`` once the server closed or died.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) {
+        if let remote { return try remote.send(bytes) }
         guard try tryWrite(bytes) else { throw .queueFull }
     }
 
@@ -71,6 +85,7 @@ public final class MailslotClient: @unchecked Sendable {
     /// is full (`nil`: as long as it takes).
     /// - Throws: as ``write(_:)``, with ``MailslotError/queueFull`` only once the wait is over.
     public func write(_ bytes: UnsafeRawBufferPointer, waitingUpTo timeoutMilliseconds: Int?) throws(MailslotError) {
+        if let remote { return try remote.send(bytes) }  // datagrams to other computers never wait
         let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
         while try !tryWrite(bytes) {
             var wait: Int32 = -1
@@ -108,6 +123,7 @@ public final class MailslotClient: @unchecked Sendable {
     ///   closed or died.
     @discardableResult
     public func write(_ batch: MailslotWriteBatch, waitingUpTo timeoutMilliseconds: Int? = 0) throws(MailslotError) -> Int {
+        if remote != nil { return try writeRemote(batch) }
         for offset in 0..<batch.count where batch.length(at: offset) > messageLimit {
             throw .messageTooLarge(size: batch.length(at: offset), limit: messageLimit)
         }
@@ -131,6 +147,17 @@ public final class MailslotClient: @unchecked Sendable {
             do { _ = try system_poll(fd, events: Int16(POLLOUT), timeoutMilliseconds: Int32(min(left * 1000 + 1, 1e9))) } catch {
                 throw error.mailslotError
             }
+        }
+        return sent
+    }
+
+    /// A batch to another computer: one datagram per message, in order.
+    private func writeRemote(_ batch: MailslotWriteBatch) throws(MailslotError) -> Int {
+        var sent = 0
+        while !batch.isEmpty {
+            try remote!.send(batch.pendingMessage)
+            batch.markSent(1)
+            sent += 1
         }
         return sent
     }

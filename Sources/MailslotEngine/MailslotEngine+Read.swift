@@ -16,7 +16,7 @@ extension MailslotEngine {
             if let result = record.ring.withNextMessage(body) {
                 if consume {
                     record.ring.consumeNext()
-                    record.statistics.delivered &+= 1
+                    record.didConsume()
                     resumeIfPaused(record)
                 }
                 return result
@@ -33,15 +33,16 @@ extension MailslotEngine {
 
     /// Queues a read of the next message; `completion` runs on the loop thread with a copy of
     /// it, or with ``MailslotError/timeout`` once the read timeout passes.
-    func enqueueRead(_ handle: SlotHandle, completion: @escaping (Result<[UInt8], MailslotError>) -> Void) {
+    func enqueueRead(_ handle: SlotHandle, completion: @escaping (Result<([UInt8], MessageOrigin?), MailslotError>) -> Void) {
         let record: SlotRecord
         do { record = try self.record(handle) } catch { return completion(.failure(error)) }
         drainSocket(record)
         if record.waiters.isEmpty, let bytes = record.ring.withNextMessage({ Array($0) }) {
+            let origin = record.nextOrigin
             record.ring.consumeNext()
-            record.statistics.delivered &+= 1
+            record.didConsume()
             resumeIfPaused(record)
-            return completion(.success(bytes))
+            return completion(.success((bytes, origin)))
         }
         if record.readTimeout == .immediate { return completion(.failure(.timeout)) }
         let deadline = record.readTimeout.seconds.map { system_monotonicSeconds() + $0 }

@@ -175,17 +175,20 @@ extension MailslotEngine {
     func deliver(_ record: SlotRecord) {
         let handle = SlotHandle(index: indexOf(record), generation: record.generation)
         if record.handler != nil {
-            while let handler = record.handler, record.ring.withNextMessage(handler) != nil {
+            while let handler = record.handler, !record.ring.isEmpty {
+                let origin = record.nextOrigin
+                _ = record.ring.withNextMessage { handler($0, origin) }
                 guard isOpen(handle) else { return }
                 record.ring.consumeNext()
-                record.statistics.delivered &+= 1
+                record.didConsume()
             }
         }
         while !record.waiters.isEmpty, let bytes = record.ring.withNextMessage({ Array($0) }) {
+            let origin = record.nextOrigin
             record.ring.consumeNext()
-            record.statistics.delivered &+= 1
+            record.didConsume()
             let waiter = record.waiters.removeFirst()
-            waiter.completion(.success(bytes))
+            waiter.completion(.success((bytes, origin)))
             guard isOpen(handle) else { return }
         }
         resumeIfPaused(record)

@@ -41,6 +41,10 @@ public final class MailslotEngine {
     public private(set) var mailslotCount = 0
     /// Counters of mailslots this engine has closed.
     var closedStatistics = MailslotStatistics()
+    /// Open slots by name, for datagrams from other computers.
+    var slotIndexByName: [MailslotName: Int] = [:]
+    /// The host's datagram service, when this engine runs it.
+    var datagramService: DatagramService?
 
     /// Traffic and drop counters summed over every mailslot this engine has had, open or closed.
     public var statistics: MailslotStatistics {
@@ -190,6 +194,7 @@ public final class MailslotEngine {
         CLibEv_io_set_data(record.watcher, UnsafeMutableRawPointer(bitPattern: index))
         ev_io_start(loop, record.watcher)
         slots[index] = record
+        slotIndexByName[name] = index
         mailslotCount += 1
         return MailslotServer(engine: self, handle: SlotHandle(index: index, generation: record.generation))
     }
@@ -213,6 +218,7 @@ public final class MailslotEngine {
         system_close(record.fd)
         registry.removeIfUnbound(record.endpoint)
         slots[index] = nil
+        if slotIndexByName[record.name] == index { slotIndexByName[record.name] = nil }
         freeIndices.append(index)
         slotsWithDeadlines.remove(index)
         mailslotCount -= 1

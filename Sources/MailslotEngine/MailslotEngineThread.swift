@@ -115,7 +115,7 @@ public struct AsyncMailslotServer: Sendable {
         let handle = self.handle
         let result: Result<[UInt8], MailslotError> = await withCheckedContinuation { continuation in
             thread.execute { engine in
-                engine.enqueueRead(handle) { continuation.resume(returning: $0) }
+                engine.enqueueRead(handle) { continuation.resume(returning: $0.map(\.0)) }
             }
         }
         return try result.get()

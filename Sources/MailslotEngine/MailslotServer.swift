@@ -80,6 +80,12 @@ public final class MailslotServer {
     /// (while the engine runs). Messages already queued are delivered now. `nil` stops it.
     /// - Warning: Do not escape the buffer passed to `handler`.
     public func onMessage(_ handler: ((UnsafeRawBufferPointer) -> Void)?) throws(MailslotError) {
+        try onMessageWithOrigin(handler.map { handler in { bytes, _ in handler(bytes) } })
+    }
+
+    /// As ``onMessage(_:)``, with each message's origin: where a message from another
+    /// computer came from (`nil` for local messages).
+    public func onMessageWithOrigin(_ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?) throws(MailslotError) {
         let record = try engine.record(handle)
         record.handler = handler
         engine.drainSocket(record)
@@ -89,6 +95,11 @@ public final class MailslotServer {
     /// Reads the next message without blocking the thread: `completion` runs on the loop thread
     /// with a copy of it, or with ``MailslotError/timeout`` after the read timeout.
     public func read(completion: @escaping (Result<[UInt8], MailslotError>) -> Void) {
+        engine.enqueueRead(handle) { result in completion(result.map(\.0)) }
+    }
+
+    /// As ``read(completion:)``, with the message's origin (`nil` for local messages).
+    public func readWithOrigin(completion: @escaping (Result<([UInt8], MessageOrigin?), MailslotError>) -> Void) {
         engine.enqueueRead(handle, completion: completion)
     }
 
@@ -111,7 +122,7 @@ public final class MailslotServer {
     private func consumeNext() throws(MailslotError) {
         let record = try engine.record(handle)
         record.ring.consumeNext()
-        record.statistics.delivered &+= 1
+        record.didConsume()
         engine.resumeIfPaused(record)
     }
 }

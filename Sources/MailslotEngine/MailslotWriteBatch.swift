@@ -105,6 +105,11 @@ public final class MailslotWriteBatch {
         if start == end { removeAll() }
     }
 
+    /// The first message waiting to be sent.
+    var pendingMessage: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: iovecs[start].iov_base, count: iovecs[start].iov_len)
+    }
+
     /// The headers of the messages waiting to be sent.
     var pendingHeaders: UnsafeMutablePointer<CLibEv_mmsghdr> { headers + start }
 }

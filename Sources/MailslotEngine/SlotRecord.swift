@@ -18,8 +18,13 @@ final class SlotRecord {
     /// Payload bytes reserved per batch slot; grows to the largest message seen.
     var sizeEstimate: Int
     var statistics = MailslotStatistics()
-    /// The loop-thread callback that takes every message, borrowed.
-    var handler: ((UnsafeRawBufferPointer) -> Void)?
+    /// The loop-thread callback that takes every message, borrowed, with its origin.
+    var handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?
+    /// Origins of queued messages from other computers, oldest first, keyed by message number
+    /// (the count of messages queued before it). Local messages have none, so this stays empty
+    /// on a purely local mailslot.
+    var origins: [(number: UInt64, origin: MessageOrigin)] = []
+    var originsStart = 0
     /// Reads waiting for a message, oldest first.
     var waiters: [PendingRead] = []
 
@@ -46,6 +51,40 @@ final class SlotRecord {
 
     var limit: Int { MessageSizeLimit.effective(maxMessageSize) }
 
+    /// The origin of the next message to be consumed, if it came from another computer.
+    var nextOrigin: MessageOrigin? {
+        guard originsStart < origins.count, origins[originsStart].number == statistics.delivered else { return nil }
+        return origins[originsStart].origin
+    }
+
+    /// Records that the next message was consumed.
+    func didConsume() {
+        if originsStart < origins.count, origins[originsStart].number == statistics.delivered {
+            originsStart += 1
+            if originsStart == origins.count {
+                origins.removeAll(keepingCapacity: true)
+                originsStart = 0
+            }
+        }
+        statistics.delivered &+= 1
+    }
+
+    /// Queues a message from another computer (a copy from the datagram service's buffer).
+    /// - Returns: `false`, counting a queue-full drop, when the ring has no room.
+    func appendRemote(_ bytes: UnsafeRawBufferPointer, origin: MessageOrigin) -> Bool {
+        guard bytes.count <= limit else {
+            statistics.drops.oversize &+= 1
+            return false
+        }
+        guard ring.append(bytes) else {
+            statistics.drops.queueFull &+= 1
+            return false
+        }
+        origins.append((statistics.received, origin))
+        statistics.received &+= 1
+        return true
+    }
+
     var info: MailslotInfo {
         MailslotInfo(
             maxMessageSize: maxMessageSize, nextMessageSize: ring.nextMessageLength,
@@ -57,5 +96,5 @@ final class SlotRecord {
 struct PendingRead {
     /// Monotonic seconds after which the read fails with a timeout; `nil` waits forever.
     let deadline: Double?
-    let completion: (Result<[UInt8], MailslotError>) -> Void
+    let completion: (Result<([UInt8], MessageOrigin?), MailslotError>) -> Void
 }

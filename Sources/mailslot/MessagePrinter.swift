@@ -1,12 +1,20 @@
+import MailslotEngine
+
 /// Formats one message as one output line.
 enum MessagePrinter {
-    static func line(for message: [UInt8], format: MessageFormat, name: String) -> String {
+    static func line(for message: [UInt8], format: MessageFormat, name: String, origin: MessageOrigin? = nil) -> String {
         switch format {
         case .text: escaped(message)
         case .hex: hex(message)
         case .json:
-            "{\"mailslot\":\(jsonString(name)),\"size\":\(message.count),\"text\":\(jsonString(String(decoding: message, as: UTF8.self))),\"hex\":\"\(hex(message))\"}"
+            "{\"mailslot\":\(jsonString(name)),\"size\":\(message.count),\"text\":\(jsonString(String(decoding: message, as: UTF8.self))),\"hex\":\"\(hex(message))\""
+                + (origin.map { ",\"from\":" + json($0) } ?? "") + "}"
         }
+    }
+
+    /// A remote message's sender: `{"address":"10.0.0.1:138","name":"HOST<00>","to":"DOMAIN<00>","kind":"group"}`.
+    static func json(_ origin: MessageOrigin) -> String {
+        "{\"address\":\(jsonString(origin.address)),\"name\":\(jsonString(origin.sourceName)),\"to\":\(jsonString(origin.destinationName)),\"kind\":\(jsonString(origin.kind))}"
     }
 
     static func hex(_ bytes: [UInt8]) -> String {

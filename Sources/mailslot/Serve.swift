@@ -24,6 +24,8 @@ struct Serve: ParsableCommand {
     @Option(help: "Output format: text, hex or json.")
     var format: MessageFormat = .text
 
+    @OptionGroup var network: NetworkOptions
+
     @Option(help: ArgumentHelp("Adopt an inherited mailslot server descriptor instead of creating one.", visibility: .hidden))
     var inheritedFd: Int32?
 
@@ -47,6 +49,15 @@ struct Serve: ParsableCommand {
                 server = try engine.createMailslot(try parseName(name), maxMessageSize: maxSize, readTimeout: readTimeout)
             }
             try server.setReadTimeout(readTimeout)
+            if network.udpPort != nil {
+                // Embedded mode: this process is the host's datagram service, unless a relay
+                // already is (then the relay hands remote messages to this mailslot).
+                do {
+                    try engine.startDatagramService(try network.configuration())
+                } catch MailslotError.alreadyExists(let what) {
+                    printError("note: \(what); remote messages come through it")
+                }
+            }
             let session = ServeSession(engine: engine, server: server, format: format, limit: count)
             try session.run()
         }
@@ -93,11 +104,11 @@ final class ServeSession {
     }
 
     private func readNext() {
-        server.read { [weak self] result in
+        server.readWithOrigin { [weak self] result in
             guard let self, !self.finished else { return }
             switch result {
-            case .success(let message):
-                print(MessagePrinter.line(for: message, format: format, name: (try? server.name.fullName) ?? ""))
+            case .success(let (message, origin)):
+                print(MessagePrinter.line(for: message, format: format, name: (try? server.name.fullName) ?? "", origin: origin))
                 fflush(nil)
                 received += 1
                 if let limit, received >= limit {
@@ -115,6 +126,8 @@ final class ServeSession {
     func summary() -> String {
         let stats = (try? server.statistics()) ?? MailslotStatistics()
         let drops = stats.drops
-        return "summary: \(received) messages received, \(drops.total) dropped (queue-full \(drops.queueFull), oversize \(drops.oversize), malformed \(drops.malformed), unknown-mailslot \(drops.unknownMailslot))"
+        var line = "summary: \(received) messages received, \(drops.total) dropped (queue-full \(drops.queueFull), oversize \(drops.oversize), malformed \(drops.malformed), unknown-mailslot \(drops.unknownMailslot))"
+        if let datagrams = engine.datagramStatistics { line += "; " + DatagramSummary.line(datagrams) }
+        return line
     }
 }

@@ -23,6 +23,8 @@ struct Write: ParsableCommand {
     @Option(help: "Wait up to this many milliseconds for room when the server's queue is full (default: fail at once).")
     var wait: Int?
 
+    @OptionGroup var network: NetworkOptions
+
     @Option(help: ArgumentHelp("Write to TARGET0 ... TARGET<N-1> instead of TARGET (load tests).", visibility: .hidden))
     var fanOut: Int?
 
@@ -34,7 +36,8 @@ struct Write: ParsableCommand {
             let targets = fanOut.map { count in (0..<count).map { target + String($0) } } ?? [target]
             var client: MailslotClient?
             for name in targets {
-                client = try MailslotClient(try parseName(name))
+                let parsed = try parseName(name)
+                client = try MailslotClient(parsed, network: parsed.scope == .local ? nil : try network.configuration())
                 for bytes in payloads { try send(bytes, with: client!) }
             }
             if stdin, let client {

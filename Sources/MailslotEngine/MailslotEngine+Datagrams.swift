@@ -1,0 +1,99 @@
+import CLibEv
+import Glibc
+import MailslotCore
+import MailslotWire
+
+// The network side of an engine: running the host's datagram service.
+extension MailslotEngine {
+    /// Runs the host's NetBIOS datagram service in this engine: from now on mailslot writes from
+    /// other computers reach every mailslot on this host (this engine's directly, other
+    /// processes' through the local transport).
+    /// - Throws: ``MailslotError/alreadyExists(_:)`` when another process owns the port;
+    ///   ``MailslotError/invalidParameter(_:)`` for a privileged port without the privilege.
+    public func startDatagramService(_ configuration: NetworkConfiguration) throws(MailslotError) {
+        guard datagramService == nil else { throw .invalidParameter("the datagram service already runs in this engine") }
+        let service = try DatagramService(configuration: configuration)
+        CLibEv_io_init(service.watcher, { loop, _, _ in
+            guard let loop else { return }
+            MailslotEngine.from(loop).handleDatagrams()
+        }, service.fd, Int32(EV_READ))
+        ev_io_start(loop, service.watcher)
+        datagramService = service
+    }
+
+    /// The datagram service's counters (`nil` when this engine does not run it).
+    public var datagramStatistics: DatagramStatistics? { datagramService?.statistics }
+
+    /// The UDP port the datagram service listens on (useful when it was given port 0 in tests).
+    public var datagramPort: UInt16? {
+        guard let service = datagramService else { return nil }
+        return (try? system_localEndpoint(service.fd))?.port
+    }
+
+    func stopDatagramService() {
+        guard let service = datagramService else { return }
+        ev_io_stop(loop, service.watcher)
+        datagramService = nil
+    }
+
+    /// A readable event on the UDP port: up to 4 batches.
+    func handleDatagrams() {
+        guard let service = datagramService else { return }
+        for _ in 0..<configuration.batchesPerEvent {
+            let count = service.receiveBatch()
+            for index in 0..<count { handleDatagram(service, index) }
+            if count < DatagramService.batchSize { break }
+        }
+    }
+
+    private func handleDatagram(_ service: DatagramService, _ index: Int) {
+        service.statistics.received &+= 1
+        let (bytes, length, sender) = service.datagram(index)
+        guard length <= DatagramService.slotBytes else { return service.statistics.drops.oversize &+= 1 }
+        let datagram: MailslotDatagram
+        do {
+            datagram = try MailslotDatagram.decode(bytes)
+        } catch {
+            if case .tooLarge = error { service.statistics.drops.oversize &+= 1 } else { service.statistics.drops.malformed &+= 1 }
+            return
+        }
+        guard service.isAddressedHere(datagram) else { return service.statistics.drops.wrongDestination &+= 1 }
+        let wireName = datagram.mailslotName(in: bytes)
+        guard let name = try? MailslotName(localPath: String(wireName.dropFirst(10))) else {
+            return service.statistics.drops.malformed &+= 1
+        }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[datagram.dataRange])
+        if let slot = slotIndexByName[name], let record = slots[slot] {
+            let origin = MessageOrigin(
+                address: sender.description, sourceName: datagram.source.description,
+                destinationName: datagram.destination.description,
+                kind: datagram.type == .directUnique ? "unique" : datagram.type == .directGroup ? "group" : "broadcast")
+            if record.appendRemote(payload, origin: origin) {
+                service.statistics.delivered &+= 1
+                deliver(record)
+            } else {
+                service.statistics.drops.queueFull &+= 1
+            }
+            return
+        }
+        relay(service, payload, to: name)
+    }
+
+    /// Hands a message to another process's mailslot through the local transport.
+    private func relay(_ service: DatagramService, _ payload: UnsafeRawBufferPointer, to name: MailslotName) {
+        let address = LocalEndpoint(name).address
+        let result: Result<IOResult<Int>, SyscallError> = address.withSockaddr { pointer, length in
+            Result { () throws(SyscallError) in
+                try syscall("sendto") {
+                    Glibc.sendto(service.relay, payload.baseAddress, payload.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), pointer, length)
+                }
+            }
+        }
+        switch result {
+        case .success(.processed): service.statistics.relayed &+= 1
+        case .success(.wouldBlock): service.statistics.drops.queueFull &+= 1
+        case .failure(let error) where error.errno == EMSGSIZE: service.statistics.drops.oversize &+= 1
+        case .failure: service.statistics.drops.unknownMailslot &+= 1
+        }
+    }
+}

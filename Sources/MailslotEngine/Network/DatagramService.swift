@@ -1,0 +1,123 @@
+import CLibEv
+import Glibc
+import MailslotCore
+import MailslotWire
+
+/// The host's NetBIOS datagram service (UDP 138 by default): receives MS-MAIL mailslot writes
+/// from other computers and hands each to the mailslot of that name on this host, whichever
+/// process owns it.
+///
+/// - One UDP socket bound to `0.0.0.0:port` (so it gets unicast and broadcast) with
+///   SO_BROADCAST; exactly one engine per host can own it (the bind fails with
+///   ``MailslotError/alreadyExists(_:)`` otherwise).
+/// - Each readable event: up to 4 `recvmmsg` calls of 32 datagrams, as for local mailslots.
+/// - Destination filter: datagrams to this computer's name or its domain (any suffix), or
+///   BROADCAST datagrams, are taken; the rest are counted as `wrongDestination`.
+/// - A mailslot of this engine gets the message with its origin (one copy, from the receive
+///   buffer into the ring). Any other local mailslot gets it through the local transport (the
+///   service writes it like a local client; the origin is not carried).
+/// - Every datagram not delivered is counted by cause: malformed, oversize, wrong destination,
+///   unknown mailslot, queue full.
+final class DatagramService {
+    let fd: Int32
+    let configuration: NetworkConfiguration
+    let watcher: UnsafeMutablePointer<ev_io>
+    let computer: NetBIOSName
+    let domain: NetBIOSName
+    /// Unbound AF_UNIX datagram socket used to relay to other processes' mailslots.
+    let relay: Int32
+    var statistics = DatagramStatistics()
+
+    static let batchSize = 32
+    static let slotBytes = 2048
+    let headers: UnsafeMutablePointer<CLibEv_mmsghdr>
+    let iovecs: UnsafeMutablePointer<iovec>
+    let addresses: UnsafeMutablePointer<sockaddr_in>
+    let buffers: UnsafeMutableRawPointer
+
+    init(configuration: NetworkConfiguration) throws(MailslotError) {
+        self.configuration = configuration
+        computer = configuration.name(suffix: 0)
+        domain = configuration.domainName(suffix: 0)
+        let fd: Int32
+        do {
+            fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))
+        } catch {
+            throw error.mailslotError
+        }
+        do {
+            try system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
+            try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: 4 << 20)
+            try system_bind(fd, IPv4Endpoint(address: 0, port: configuration.udpPort))
+            relay = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
+        } catch {
+            system_close(fd)
+            if error.errno == EADDRINUSE {
+                throw .alreadyExists("UDP port \(configuration.udpPort) (another datagram service runs on this host)")
+            }
+            if error.errno == EACCES {
+                throw .invalidParameter("UDP port \(configuration.udpPort) needs root or CAP_NET_BIND_SERVICE")
+            }
+            throw error.mailslotError
+        }
+        self.fd = fd
+        watcher = .allocate(capacity: 1)
+        headers = .allocate(capacity: Self.batchSize)
+        headers.initialize(repeating: CLibEv_mmsghdr(), count: Self.batchSize)
+        iovecs = .allocate(capacity: Self.batchSize)
+        addresses = .allocate(capacity: Self.batchSize)
+        buffers = .allocate(byteCount: Self.batchSize * Self.slotBytes, alignment: 64)
+    }
+
+    deinit {
+        system_close(fd)
+        system_close(relay)
+        watcher.deallocate()
+        headers.deallocate()
+        iovecs.deallocate()
+        addresses.deallocate()
+        buffers.deallocate()
+    }
+
+    /// One `recvmmsg`; returns how many datagrams arrived.
+    func receiveBatch() -> Int {
+        for index in 0..<Self.batchSize {
+            iovecs[index] = iovec(iov_base: buffers + index * Self.slotBytes, iov_len: Self.slotBytes)
+            addresses[index] = sockaddr_in()
+            headers[index].msg_hdr = msghdr(
+                msg_name: UnsafeMutableRawPointer(addresses + index), msg_namelen: socklen_t(MemoryLayout<sockaddr_in>.size),
+                msg_iov: iovecs + index, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
+            headers[index].msg_len = 0
+        }
+        guard case .processed(let count)? = try? system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC)) else {
+            return 0
+        }
+        return Int(count)
+    }
+
+    /// Datagram `index` of the last batch and its sender.
+    func datagram(_ index: Int) -> (bytes: UnsafeRawBufferPointer, length: Int, sender: IPv4Endpoint) {
+        let length = Int(headers[index].msg_len)
+        let bytes = UnsafeRawBufferPointer(start: buffers + index * Self.slotBytes, count: min(length, Self.slotBytes))
+        return (bytes, length, IPv4Endpoint(addresses[index]))
+    }
+
+    /// Whether a datagram to `destination` is for this host.
+    func isAddressedHere(_ datagram: MailslotDatagram) -> Bool {
+        datagram.type == .broadcast || datagram.destination.sameName(as: computer) || datagram.destination.sameName(as: domain)
+    }
+}
+
+/// Counters of the datagram service.
+public struct DatagramStatistics: Hashable, Sendable {
+    /// Datagrams received on the UDP port.
+    public var received: UInt64 = 0
+    /// Messages queued into a mailslot of the service's own engine.
+    public var delivered: UInt64 = 0
+    /// Messages handed to another process's mailslot through the local transport.
+    public var relayed: UInt64 = 0
+    /// Datagrams not delivered, by cause.
+    public var drops = DropCounters()
+
+    public init() {}
+}

@@ -1,0 +1,78 @@
+import CLibEv
+import Glibc
+import MailslotCore
+import MailslotWire
+
+/// Finds the IPv4 address of a computer name, in order: the configured name map (a file in
+/// lmhosts format), a dotted-quad literal, the system resolver (`/etc/hosts`, DNS), and last a
+/// NetBIOS name query broadcast on UDP 137, which peers such as nmbd answer.
+struct NameResolver {
+    let configuration: NetworkConfiguration
+
+    /// - Throws: ``MailslotError/badNetPath(_:)`` when no step finds the name.
+    func resolve(_ computer: String, suffix: UInt8 = NetBIOSName.Suffix.workstation) throws(MailslotError) -> UInt32 {
+        if let mapped = lookUpHostsFile(computer, suffix: suffix) { return mapped }
+        if let literal = IPv4Endpoint(computer, port: 0) { return literal.address }
+        if let address = system_resolveIPv4(computer).first { return address }
+        if let address = try queryNameService(computer, suffix: suffix) { return address }
+        throw .badNetPath("cannot resolve the computer name \(computer)")
+    }
+
+    /// Lines `ADDRESS NAME[#xx] [#PRE] [#DOM:...]`; `#` starts a comment elsewhere.
+    func lookUpHostsFile(_ computer: String, suffix: UInt8) -> UInt32? {
+        guard let path = configuration.hostsFile, let bytes = system_readFile(path) else { return nil }
+        let wanted = computer.uppercased()
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 2, !fields[0].hasPrefix("#"), let address = IPv4Endpoint(String(fields[0]), port: 0) else {
+                continue
+            }
+            var name = fields[1].trimmingCharacters.replacingQuotes
+            var fileSuffix: UInt8?
+            if let hash = name.firstIndex(of: "#") {
+                fileSuffix = UInt8(name[name.index(after: hash)...], radix: 16)
+                name = String(name[..<hash])
+            }
+            if name.uppercased() == wanted, fileSuffix == nil || fileSuffix == suffix { return address.address }
+        }
+        return nil
+    }
+
+    /// Broadcasts a name query to every broadcast address and waits for the first answer.
+    func queryNameService(_ computer: String, suffix: UInt8) throws(MailslotError) -> UInt32? {
+        guard let name = try? NetBIOSName(computer, suffix: suffix) else { return nil }
+        let fd: Int32
+        do {
+            fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))
+        } catch {
+            throw error.mailslotError
+        }
+        _ = try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
+        defer { system_close(fd) }
+        let id = UInt16(truncatingIfNeeded: system_getpid() &* 7919 &+ Int32(truncatingIfNeeded: Int(system_monotonicSeconds() * 1000)))
+        let request = NameQuery.request(id: id, name: name)
+        for host in configuration.broadcastAddresses {
+            guard let target = IPv4Endpoint(host, port: configuration.nameServicePort) else { continue }
+            _ = request.withUnsafeBytes { try? system_sendto(fd, $0, to: target) }
+        }
+        let deadline = system_monotonicSeconds() + Double(configuration.nameQueryMilliseconds) / 1000
+        var buffer = [UInt8](repeating: 0, count: 576)
+        while true {
+            let left = deadline - system_monotonicSeconds()
+            guard left > 0 else { return nil }
+            guard (try? system_poll(fd, events: Int16(POLLIN), timeoutMilliseconds: Int32(left * 1000) + 1)) == true else { continue }
+            let received = buffer.withUnsafeMutableBytes { try? system_recvfrom(fd, $0) }
+            guard case .processed(let (count, _))? = received else { continue }
+            let answer = buffer.withUnsafeBytes { NameQuery.addresses(inResponse: UnsafeRawBufferPointer(rebasing: $0[0..<count]), id: id, name: name) }
+            if let first = answer?.first { return first }
+        }
+    }
+}
+
+extension String {
+    /// The text without surrounding double quotes (lmhosts allows quoted names).
+    var replacingQuotes: String {
+        guard count >= 2, first == "\"", last == "\"" else { return self }
+        return String(dropFirst().dropLast())
+    }
+}

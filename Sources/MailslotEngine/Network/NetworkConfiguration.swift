@@ -1,0 +1,110 @@
+import Glibc
+import MailslotCore
+import MailslotWire
+
+/// How this host takes part in remote and domain mailslots.
+///
+/// Values come, each overriding the one before, from the defaults, a config file, the
+/// environment, and the caller (the CLI's flags):
+///
+/// | setting | default | file key | environment |
+/// |---|---|---|---|
+/// | computer name | the host name, up to its first `.`, upper-cased, 15 bytes | `computer-name` | `MAILSLOT_COMPUTER_NAME` |
+/// | domain (`\\*` and `\\DOMAIN`) | `WORKGROUP` | `domain` | `MAILSLOT_DOMAIN` |
+/// | datagram port | 138 | `udp-port` | `MAILSLOT_UDP_PORT` |
+/// | broadcast addresses | every up, non-loopback interface's; else 255.255.255.255 | `broadcast` (comma-separated) | `MAILSLOT_BROADCAST` |
+/// | name map (lmhosts format) | none | `hosts-file` | `MAILSLOT_HOSTS_FILE` |
+/// | name service port | 137 | `nbns-port` | `MAILSLOT_NBNS_PORT` |
+///
+/// The config file is `$MAILSLOT_CONFIG`, else `/etc/mailslot.conf` when it exists: `key = value`
+/// lines, `#` comments.
+public struct NetworkConfiguration: Sendable, Hashable {
+    public var computerName: String
+    public var domain: String
+    public var udpPort: UInt16 = 138
+    /// Where domain datagrams go (host addresses, sent to ``udpPort``).
+    public var broadcastAddresses: [String]
+    public var hostsFile: String?
+    public var nameServicePort: UInt16 = 137
+    /// How long a NetBIOS name query waits for an answer.
+    public var nameQueryMilliseconds = 750
+
+    /// The defaults, without reading any file or the environment.
+    public init() {
+        let host = system_hostName().split(separator: ".").first.map(String.init) ?? "LOCALHOST"
+        computerName = String(host.uppercased().utf8.prefix(15).map { Character(Unicode.Scalar($0)) })
+        domain = "WORKGROUP"
+        let broadcasts = system_interfaceBroadcasts().map { IPv4Endpoint(address: $0, port: 0).host }
+        broadcastAddresses = broadcasts.isEmpty ? ["255.255.255.255"] : broadcasts
+    }
+
+    /// The defaults, then the config file, then the environment.
+    /// - Throws: ``MailslotError/invalidParameter(_:)`` for a value that cannot be used.
+    public static func standard() throws(MailslotError) -> NetworkConfiguration {
+        var configuration = NetworkConfiguration()
+        let explicitFile = getenv("MAILSLOT_CONFIG").map { String(cString: $0) }
+        let file = explicitFile ?? "/etc/mailslot.conf"
+        if let bytes = system_readFile(file) {
+            for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                let text = line.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters }
+                guard parts.count == 2, !parts[0].isEmpty else { continue }
+                try configuration.set(parts[0], to: parts[1], source: file)
+            }
+        } else if let explicitFile {
+            throw .invalidParameter("cannot read the config file \(explicitFile)")
+        }
+        for (key, variable) in Self.environmentKeys {
+            if let value = getenv(variable).map({ String(cString: $0) }), !value.isEmpty {
+                try configuration.set(key, to: value, source: variable)
+            }
+        }
+        return configuration
+    }
+
+    static let environmentKeys = [
+        ("computer-name", "MAILSLOT_COMPUTER_NAME"), ("domain", "MAILSLOT_DOMAIN"), ("udp-port", "MAILSLOT_UDP_PORT"),
+        ("broadcast", "MAILSLOT_BROADCAST"), ("hosts-file", "MAILSLOT_HOSTS_FILE"), ("nbns-port", "MAILSLOT_NBNS_PORT"),
+    ]
+
+    /// Sets one setting by its file key.
+    /// - Throws: ``MailslotError/invalidParameter(_:)`` naming `source` for a bad value or key.
+    public mutating func set(_ key: String, to value: String, source: String = "argument") throws(MailslotError) {
+        switch key {
+        case "computer-name":
+            guard (try? NetBIOSName(value, suffix: 0)) != nil else { throw .invalidParameter("\(source): bad computer name \(value)") }
+            computerName = value.uppercased()
+        case "domain":
+            guard (try? NetBIOSName(value, suffix: 0)) != nil else { throw .invalidParameter("\(source): bad domain \(value)") }
+            domain = value.uppercased()
+        case "udp-port", "nbns-port":
+            guard let port = UInt16(value), port > 0 else { throw .invalidParameter("\(source): bad port \(value)") }
+            if key == "udp-port" { udpPort = port } else { nameServicePort = port }
+        case "broadcast":
+            let addresses = value.split(separator: ",").map { $0.trimmingCharacters }
+            guard !addresses.isEmpty, addresses.allSatisfy({ IPv4Endpoint($0, port: 0) != nil }) else {
+                throw .invalidParameter("\(source): bad broadcast address \(value)")
+            }
+            broadcastAddresses = addresses
+        case "hosts-file":
+            hostsFile = value
+        default:
+            throw .invalidParameter("\(source): unknown setting \(key)")
+        }
+    }
+
+    /// This host's NetBIOS name with `suffix`.
+    func name(suffix: UInt8) -> NetBIOSName { (try? NetBIOSName(computerName, suffix: suffix)) ?? (try! NetBIOSName("LOCALHOST", suffix: suffix)) }
+
+    /// The domain's NetBIOS name with `suffix`.
+    func domainName(suffix: UInt8) -> NetBIOSName { (try? NetBIOSName(domain, suffix: suffix)) ?? (try! NetBIOSName("WORKGROUP", suffix: suffix)) }
+}
+
+extension Substring {
+    var trimmingCharacters: String {
+        var text = self
+        while let first = text.first, first == " " || first == "\t" || first == "\r" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\t" || last == "\r" { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,98 @@
+import CLibEv
+import Glibc
+import MailslotCore
+import MailslotWire
+
+/// The client side of remote and domain names: each write is one MS-MAIL datagram.
+///
+/// - `\\COMPUTER\mailslot\x`: DIRECT_UNIQUE to `COMPUTER<00>` at its resolved address.
+/// - `\\DOMAIN\mailslot\x` (the name is the configured domain) and `\\*\mailslot\x`:
+///   DIRECT_GROUP to `DOMAIN<00>` at every broadcast address; at most 424 bytes, else
+///   ``MailslotError/badNetPath(_:)`` as on Windows.
+///
+/// Datagrams go to the configured UDP port from an ephemeral port of an unbound socket with
+/// SO_BROADCAST; SOURCE_IP is the address the kernel sends from.
+final class RemoteWriter {
+    private let fd: Int32
+    private var encoder: MailslotWriteEncoder
+    private let destinations: [IPv4Endpoint]
+    private var buffer = [UInt8](repeating: 0, count: 1024)
+
+    /// Whether writes go to a group (a domain) rather than one computer.
+    var isGroup: Bool { encoder.type.isGroup }
+
+    init(_ name: MailslotName, configuration: NetworkConfiguration) throws(MailslotError) {
+        let target: String
+        switch name.scope {
+        case .local: throw .invalidParameter("a local name has no network form")
+        case .primaryDomain: target = configuration.domain
+        case .remote(let host): target = host.uppercased()
+        }
+        let isDomain = target == configuration.domain.uppercased()
+        let destination: NetBIOSName
+        do {
+            destination = try NetBIOSName(target, suffix: NetBIOSName.Suffix.workstation)
+        } catch {
+            throw .badNetPath("\(target) is not a NetBIOS name")
+        }
+        if isDomain {
+            destinations = configuration.broadcastAddresses.compactMap { IPv4Endpoint($0, port: configuration.udpPort) }
+        } else {
+            let address = try NameResolver(configuration: configuration).resolve(target)
+            destinations = [IPv4Endpoint(address: address, port: configuration.udpPort)]
+        }
+        guard !destinations.isEmpty else { throw .badNetPath("no broadcast address for the domain \(target)") }
+        let fd: Int32
+        do {
+            fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))
+            try system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
+            try system_bind(fd, IPv4Endpoint(address: 0, port: 0))
+        } catch {
+            throw error.mailslotError
+        }
+        self.fd = fd
+        encoder = MailslotWriteEncoder(
+            type: isDomain ? .directGroup : .directUnique, source: configuration.name(suffix: 0),
+            destination: destination, mailslotName: name.wireName)
+        encoder.sourceIP = system_sourceAddress(toward: destinations[0])
+        encoder.sourcePort = (try? system_localEndpoint(fd))?.port ?? 0
+        encoder.id = UInt16(truncatingIfNeeded: system_getpid())
+    }
+
+    deinit { system_close(fd) }
+
+    /// The largest message this target takes.
+    var messageLimit: Int {
+        isGroup ? MailslotDatagram.groupDataLimit : MailslotDatagram.nameAndDataLimit - encoder.mailslotName.utf8.count - 1
+    }
+
+    /// Sends one message as one datagram to every destination.
+    func send(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) {
+        if isGroup, bytes.count > MailslotDatagram.groupDataLimit {
+            throw .badNetPath("a message to a domain holds at most 424 bytes, not \(bytes.count)")
+        }
+        guard bytes.count <= messageLimit else { throw .messageTooLarge(size: bytes.count, limit: messageLimit) }
+        encoder.id &+= 1
+        let encoder = self.encoder
+        let length: Int
+        do {
+            length = try buffer.withUnsafeMutableBytes { out throws(WireError) in try encoder.encode(bytes, into: out) }
+        } catch {
+            throw .invalidParameter("cannot encode the datagram: \(error)")
+        }
+        var refused = 0
+        for destination in destinations {
+            let result = buffer.withUnsafeBytes { out in
+                Result { () throws(SyscallError) in try system_sendto(fd, UnsafeRawBufferPointer(rebasing: out[0..<length]), to: destination) }
+            }
+            switch result {
+            case .success(.processed): continue
+            case .success(.wouldBlock): refused += 1
+            case .failure(let error) where error.errno == ENETUNREACH || error.errno == EHOSTUNREACH:
+                throw .badNetPath("\(destination.host) is unreachable")
+            case .failure(let error): throw error.mailslotError
+            }
+        }
+        if refused == destinations.count { throw .queueFull }
+    }
+}

@@ -1,0 +1,114 @@
+import CLibEv
+import Glibc
+
+// The IPv4/UDP part of the syscall layer (same rules as Syscalls.swift).
+
+/// `bind(2)` to an IPv4 endpoint.
+func system_bind(_ fd: Int32, _ endpoint: IPv4Endpoint) throws(SyscallError) {
+    _ = try endpoint.withSockaddr { pointer, length throws(SyscallError) in
+        try syscallOrThrow("bind") { Glibc.bind(fd, pointer, length) }
+    }
+}
+
+/// `connect(2)` to an IPv4 endpoint (a UDP socket: sets its default destination).
+func system_connect(_ fd: Int32, _ endpoint: IPv4Endpoint) throws(SyscallError) {
+    _ = try endpoint.withSockaddr { pointer, length throws(SyscallError) in
+        try syscallOrThrow("connect") { Glibc.connect(fd, pointer, length) }
+    }
+}
+
+/// `sendto(2)`, non-blocking.
+func system_sendto(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, to endpoint: IPv4Endpoint) throws(SyscallError) -> IOResult<Int> {
+    try endpoint.withSockaddr { pointer, length throws(SyscallError) in
+        try syscall("sendto") {
+            Glibc.sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), pointer, length)
+        }
+    }
+}
+
+/// `recvfrom(2)`, non-blocking: the length and the sender.
+func system_recvfrom(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) throws(SyscallError) -> IOResult<(Int, IPv4Endpoint)> {
+    var storage = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let result = try withUnsafeMutablePointer(to: &storage) { pointer throws(SyscallError) in
+        try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(SyscallError) in
+            try syscall("recvfrom") { Glibc.recvfrom(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT), address, &length) }
+        }
+    }
+    switch result {
+    case .wouldBlock: return .wouldBlock
+    case .processed(let count): return .processed((count, IPv4Endpoint(storage)))
+    }
+}
+
+/// `getsockname(2)` of an IPv4 socket.
+func system_localEndpoint(_ fd: Int32) throws(SyscallError) -> IPv4Endpoint {
+    var storage = sockaddr_in()
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = try withUnsafeMutablePointer(to: &storage) { pointer throws(SyscallError) in
+        try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(SyscallError) in
+            try syscallOrThrow("getsockname") { getsockname(fd, address, &length) }
+        }
+    }
+    return IPv4Endpoint(storage)
+}
+
+/// The local address the kernel would send from to reach `destination` (a connected UDP probe).
+func system_sourceAddress(toward destination: IPv4Endpoint) -> UInt32 {
+    guard let fd = try? system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)) else { return 0 }
+    defer { system_close(fd) }
+    var probe = destination
+    if probe.port == 0 { probe.port = 9 }
+    guard (try? system_connect(fd, probe)) != nil, let local = try? system_localEndpoint(fd) else { return 0 }
+    return local.address
+}
+
+/// IPv4 addresses of `host` from the system resolver (`/etc/hosts`, DNS), or `[]`.
+func system_resolveIPv4(_ host: String) -> [UInt32] {
+    var hints = addrinfo()
+    hints.ai_family = AF_INET
+    hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+    var result: UnsafeMutablePointer<addrinfo>?
+    guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return [] }
+    defer { freeaddrinfo(first) }
+    var addresses: [UInt32] = []
+    var node: UnsafeMutablePointer<addrinfo>? = first
+    while let current = node {
+        if let address = current.pointee.ai_addr, current.pointee.ai_family == AF_INET {
+            let endpoint = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { IPv4Endpoint($0.pointee) }
+            if !addresses.contains(endpoint.address) { addresses.append(endpoint.address) }
+        }
+        node = current.pointee.ai_next
+    }
+    return addresses
+}
+
+/// Broadcast addresses of the host's IPv4 interfaces that are up (loopback excluded).
+func system_interfaceBroadcasts() -> [UInt32] {
+    var list: UnsafeMutablePointer<ifaddrs>?
+    guard getifaddrs(&list) == 0, let first = list else { return [] }
+    defer { freeifaddrs(first) }
+    var addresses: [UInt32] = []
+    var node: UnsafeMutablePointer<ifaddrs>? = first
+    while let current = node {
+        let entry = current.pointee
+        let flags = Int32(bitPattern: entry.ifa_flags)
+        if flags & Int32(IFF_UP) != 0, flags & Int32(IFF_BROADCAST) != 0,
+            flags & Int32(IFF_LOOPBACK) == 0,
+            let address = entry.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET),
+            let broadcast = entry.ifa_ifu.ifu_broadaddr
+        {
+            let endpoint = broadcast.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { IPv4Endpoint($0.pointee) }
+            if !addresses.contains(endpoint.address) { addresses.append(endpoint.address) }
+        }
+        node = current.pointee.ifa_next
+    }
+    return addresses
+}
+
+/// The host name (`gethostname(2)`).
+func system_hostName() -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard gethostname(&buffer, buffer.count) == 0 else { return "LOCALHOST" }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

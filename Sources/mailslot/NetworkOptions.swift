@@ -1,0 +1,36 @@
+import ArgumentParser
+import MailslotEngine
+
+/// The network settings every command takes; they override the config file and environment
+/// (see `NetworkConfiguration`).
+struct NetworkOptions: ParsableArguments {
+    @Option(help: "This computer's NetBIOS name (default: the host name, upper-cased).")
+    var computerName: String?
+
+    @Option(help: "The domain that \\\\* and \\\\DOMAIN name (default: WORKGROUP).")
+    var domain: String?
+
+    @Option(help: "The NetBIOS datagram port: where remote writes go, and, for serve and relay, the port to own (default 138).")
+    var udpPort: UInt16?
+
+    @Option(help: "A broadcast address for domain writes (repeatable; default: every interface's).")
+    var broadcast: [String] = []
+
+    @Option(help: "A name map in lmhosts format (ADDRESS NAME lines), searched first when resolving computer names.")
+    var hostsFile: String?
+
+    @Option(help: ArgumentHelp("The NetBIOS name service port for name queries (default 137).", visibility: .hidden))
+    var nbnsPort: UInt16?
+
+    /// The configuration: defaults, config file, environment, then these flags.
+    func configuration() throws(MailslotError) -> NetworkConfiguration {
+        var configuration = try NetworkConfiguration.standard()
+        if let computerName { try configuration.set("computer-name", to: computerName, source: "--computer-name") }
+        if let domain { try configuration.set("domain", to: domain, source: "--domain") }
+        if let udpPort { configuration.udpPort = udpPort }
+        if !broadcast.isEmpty { try configuration.set("broadcast", to: broadcast.joined(separator: ","), source: "--broadcast") }
+        if let hostsFile { configuration.hostsFile = hostsFile }
+        if let nbnsPort { configuration.nameServicePort = nbnsPort }
+        return configuration
+    }
+}
