@@ -63,7 +63,8 @@ final class RemoteWriter {
 
     /// The largest message this target takes.
     var messageLimit: Int {
-        isGroup ? MailslotDatagram.groupDataLimit : MailslotDatagram.nameAndDataLimit - encoder.mailslotName.utf8.count - 1
+        let byName = MailslotDatagram.nameAndDataLimit - encoder.mailslotName.utf8.count - 1
+        return isGroup ? min(MailslotDatagram.groupDataLimit, byName) : byName
     }
 
     /// Sends one message as one datagram to every destination.
