@@ -1,0 +1,90 @@
+import Glibc
+
+/// Hosts on one Ethernet segment, made of network namespaces for one test: a bridge in its own
+/// namespace and one namespace per host with `eth0` = 10.138.0.(i+1)/24 (broadcast
+/// 10.138.0.255). Nothing is added to the machine's own namespace; everything is deleted when
+/// the lab goes away.
+public final class NetworkLab {
+    public let hosts: [String]
+    private let bridge: String
+    public static let broadcast = "10.138.0.255"
+
+    /// Why labs cannot be made here (`nil` when they can): they need root and iproute2.
+    public static let unavailableReason: String? = {
+        guard getuid() == 0 else { return "network namespaces need root" }
+        guard access("/usr/sbin/ip", X_OK) == 0 || access("/sbin/ip", X_OK) == 0 else { return "iproute2 (ip) is not installed" }
+        let probe = "mslprobe\(getpid())"
+        guard (try? NetworkLab.ip(["netns", "add", probe])) == 0 else { return "cannot create a network namespace here" }
+        _ = try? NetworkLab.ip(["netns", "del", probe])
+        return nil
+    }()
+
+    public init(hosts count: Int, label: String) throws {
+        let prefix = "m\(getpid() % 100_000)\(label)"
+        bridge = prefix + "br"
+        hosts = (1...count).map { prefix + "h\($0)" }
+        try Self.check(["netns", "add", bridge])
+        try Self.check(["-n", bridge, "link", "add", "br0", "type", "bridge"])
+        try Self.check(["-n", bridge, "link", "set", "br0", "up"])
+        for (index, host) in hosts.enumerated() {
+            try Self.check(["netns", "add", host])
+            try Self.check(["-n", bridge, "link", "add", "veth\(index)", "type", "veth", "peer", "name", "eth0", "netns", host])
+            try Self.check(["-n", bridge, "link", "set", "veth\(index)", "master", "br0"])
+            try Self.check(["-n", bridge, "link", "set", "veth\(index)", "up"])
+            try Self.check(["-n", host, "link", "set", "lo", "up"])
+            try Self.check(["-n", host, "addr", "add", address(index) + "/24", "broadcast", Self.broadcast, "dev", "eth0"])
+            try Self.check(["-n", host, "link", "set", "eth0", "up"])
+        }
+    }
+
+    deinit {
+        for name in hosts + [bridge] { _ = try? Self.ip(["netns", "del", name]) }
+    }
+
+    /// Host `index`'s address (0-based): 10.138.0.(index+1).
+    public func address(_ index: Int) -> String { "10.138.0.\(index + 1)" }
+
+    /// Starts `executable` inside host `index`.
+    public func spawn(_ index: Int, _ executable: String, _ arguments: [String]) throws -> ChildProcess {
+        try ChildProcess(Self.ipPath, ["netns", "exec", hosts[index], executable] + arguments)
+    }
+
+    /// Runs `executable` inside host `index` to completion.
+    public func run(_ index: Int, _ executable: String, _ arguments: [String], timeout: Double = 30) throws -> (code: Int32?, stdout: String, stderr: String) {
+        let child = try spawn(index, executable, arguments)
+        let code = child.waitForExit(timeout: timeout)
+        return (code, child.standardOutput, child.standardError)
+    }
+
+    static let ipPath = access("/usr/sbin/ip", X_OK) == 0 ? "/usr/sbin/ip" : "/sbin/ip"
+
+    @discardableResult
+    static func ip(_ arguments: [String]) throws -> Int32? {
+        let child = try ChildProcess(ipPath, arguments)
+        return child.waitForExit(timeout: 10)
+    }
+
+    static func check(_ arguments: [String]) throws {
+        let child = try ChildProcess(ipPath, arguments)
+        guard child.waitForExit(timeout: 10) == 0 else {
+            throw LabError(command: "ip " + arguments.joined(separator: " "), output: child.standardError)
+        }
+    }
+}
+
+/// A lab command failed.
+public struct LabError: Error, CustomStringConvertible {
+    public let command: String
+    public let output: String
+    public var description: String { "\(command): \(output)" }
+}
+
+/// Writes `text` to a new temporary file and returns its path.
+public func temporaryFile(_ label: String, _ text: String) -> String {
+    let path = "/tmp/mailslot-test-\(getpid())-\(label)-\(UInt32.random(in: 0...UInt32.max))"
+    if let file = fopen(path, "w") {
+        fputs(text, file)
+        fclose(file)
+    }
+    return path
+}
