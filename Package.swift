@@ -38,7 +38,8 @@ let package = Package(
         .testTarget(name: "MailslotWireTests", dependencies: ["MailslotWire"], exclude: ["Vectors", "Fuzz"]),
         .testTarget(
             name: "MailslotEngineTests",
-            dependencies: ["MailslotEngine", "MailslotTestSupport", "mailslot"]
+            dependencies: ["MailslotEngine", "MailslotTestSupport", "mailslot"],
+            exclude: ["Interop"]
         ),
     ]
 )

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/setup-peers.sh   # tshark, scapy, iproute2, samba (nmbd), samba-testsuite (smbtorture)
 swift build --build-tests
 swift test --skip-build "$@"
 # The malloc gates (allocation counts of the micro-benchmarks; no timing involved).
