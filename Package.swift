@@ -32,13 +32,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // An example on the public API only: the NETLOGON responder smbtorture talks to.
+        .executableTarget(name: "mailslot-netlogon-responder", dependencies: ["MailslotEngine"]),
         .target(name: "MailslotTestSupport", path: "Tests/MailslotTestSupport"),
         .testTarget(name: "MailslotCoreTests", dependencies: ["MailslotCore"]),
         .testTarget(name: "MailslotRingTests", dependencies: ["MailslotRing", "MailslotTestSupport"]),
         .testTarget(name: "MailslotWireTests", dependencies: ["MailslotWire"], exclude: ["Vectors", "Fuzz"]),
         .testTarget(
             name: "MailslotEngineTests",
-            dependencies: ["MailslotEngine", "MailslotTestSupport", "mailslot"],
+            dependencies: ["MailslotEngine", "MailslotTestSupport", "mailslot", "mailslot-netlogon-responder"],
             exclude: ["Interop"]
         ),
     ]

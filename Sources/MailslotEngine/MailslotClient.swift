@@ -1,5 +1,6 @@
 import Glibc
 import MailslotCore
+import MailslotWire
 
 /// A writer to a mailslot (Win32: the handle from `CreateFile` on a mailslot name, used with
 /// `WriteFile`).
@@ -54,6 +55,29 @@ public final class MailslotClient: @unchecked Sendable {
         self.fd = fd
         self.maxMessageSize = LocalRegistry.standard().entry(endpoint)?.maxMessageSize ?? 0
         _ = try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_SNDBUF, value: 4 << 20)
+    }
+
+    /// Opens a writer that answers a message from another computer: unique datagrams to its
+    /// sender's NetBIOS name, at the address and port it came from, for `mailslot`
+    /// (`\MAILSLOT\…`, e.g. the reply slot a NETLOGON query names).
+    /// - Throws: ``MailslotError/invalidParameter(_:)`` when the origin or name is not usable.
+    public convenience init(replyingTo origin: MessageOrigin, mailslot: String, network: NetworkConfiguration) throws(MailslotError) {
+        let parts = origin.address.split(separator: ":")
+        guard parts.count == 2, let port = UInt16(parts[1]), let endpoint = IPv4Endpoint(String(parts[0]), port: port),
+            let destination = NetBIOSName(description: origin.sourceName)
+        else { throw .invalidParameter("cannot answer \(origin.sourceName) at \(origin.address)") }
+        guard mailslot.uppercased().hasPrefix("\\MAILSLOT\\") else { throw .invalidParameter("not a mailslot name: \(mailslot)") }
+        let name: MailslotName
+        do { name = try MailslotName(localPath: String(mailslot.dropFirst(10))) } catch { throw .invalidName(error) }
+        let remote = try RemoteWriter(replyTo: endpoint, destination: destination, mailslotName: mailslot, configuration: network)
+        self.init(name: name, remote: remote)
+    }
+
+    init(name: MailslotName, remote: RemoteWriter) {
+        self.name = name
+        self.remote = remote
+        self.fd = -1
+        self.maxMessageSize = UInt32(remote.messageLimit)
     }
 
     /// Opens a mailslot by its text (short form `x` or any full form).

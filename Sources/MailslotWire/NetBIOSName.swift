@@ -82,6 +82,35 @@ public struct NetBIOSName: Hashable, Sendable, CustomStringConvertible {
         return text + "<" + hex(suffix) + ">" + (scope.isEmpty ? "" : "." + scope)
     }
 
+    /// Parses what ``description`` prints (`NAME<1d>`, `<01><02>__MSBROWSE__<02><01>`);
+    /// `nil` if `text` is not that form.
+    public init?(description text: String) {
+        var scope = ""
+        var body = Substring(text)
+        if let close = body.lastIndex(of: ">"), let dot = body[close...].firstIndex(of: ".") {
+            scope = String(body[body.index(after: dot)...])
+            body = body[..<dot]
+        }
+        var raw: [UInt8] = []
+        var index = body.startIndex
+        while index < body.endIndex {
+            if body[index] == "<", let end = body[index...].firstIndex(of: ">"),
+                body.distance(from: index, to: end) == 3,
+                let byte = UInt8(body[body.index(after: index)..<end], radix: 16)
+            {
+                raw.append(byte)
+                index = body.index(after: end)
+            } else {
+                guard let ascii = body[index].asciiValue else { return nil }
+                raw.append(ascii)
+                index = body.index(after: index)
+            }
+        }
+        guard let suffix = raw.popLast(), raw.count <= 15, !raw.isEmpty else { return nil }
+        let pad: UInt8 = raw == [0x2A] ? 0x00 : 0x20
+        self.init(raw: raw + [UInt8](repeating: pad, count: 15 - raw.count) + [suffix], scope: scope)
+    }
+
     /// Whether the two names are the same name, whatever their suffix and scope.
     public func sameName(as other: NetBIOSName) -> Bool {
         low == other.low && (high & 0x00FF_FFFF_FFFF_FFFF) == (other.high & 0x00FF_FFFF_FFFF_FFFF)

@@ -19,6 +19,9 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: "A name map in lmhosts format (ADDRESS NAME lines), searched first when resolving computer names.")
     var hostsFile: String?
 
+    @Option(help: "For remote writes: the NetBIOS name type to address, in hex (default 00; 1d: a domain's master browser, 1c: its domain controllers).")
+    var nameType: String?
+
     @Option(help: ArgumentHelp("The NetBIOS name service port for name queries (default 137).", visibility: .hidden))
     var nbnsPort: UInt16?
 
@@ -31,6 +34,10 @@ struct NetworkOptions: ParsableArguments {
         if !broadcast.isEmpty { try configuration.set("broadcast", to: broadcast.joined(separator: ","), source: "--broadcast") }
         if let hostsFile { configuration.hostsFile = hostsFile }
         if let nbnsPort { configuration.nameServicePort = nbnsPort }
+        if let nameType {
+            guard let suffix = UInt8(nameType, radix: 16) else { throw .invalidParameter("--name-type takes a hex byte, not \(nameType)") }
+            configuration.destinationSuffix = suffix
+        }
         return configuration
     }
 }

@@ -44,9 +44,12 @@ public final class NetworkLab {
     /// Host `index`'s address (0-based): 10.138.0.(index+1).
     public func address(_ index: Int) -> String { "10.138.0.\(index + 1)" }
 
-    /// Starts `executable` inside host `index`.
+    /// Starts `executable` inside host `index`, with `/dev/null` as its standard input (daemons
+    /// such as nmbd act differently when it is a socket).
     public func spawn(_ index: Int, _ executable: String, _ arguments: [String]) throws -> ChildProcess {
-        try ChildProcess(Self.ipPath, ["netns", "exec", hosts[index], executable] + arguments)
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer { close(null) }
+        return try ChildProcess(Self.ipPath, ["netns", "exec", hosts[index], executable] + arguments, stdin: null)
     }
 
     /// Runs `executable` inside host `index` to completion.

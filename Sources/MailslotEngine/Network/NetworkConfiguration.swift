@@ -26,6 +26,10 @@ public struct NetworkConfiguration: Sendable, Hashable {
     public var broadcastAddresses: [String]
     public var hostsFile: String?
     public var nameServicePort: UInt16 = 137
+    /// The NetBIOS name type remote writes address (default `<00>`, the name every computer and
+    /// domain member registers; `1d` reaches a domain's local master browser, `1c` its domain
+    /// controllers).
+    public var destinationSuffix: UInt8 = 0x00
     /// How long a NetBIOS name query waits for an answer.
     public var nameQueryMilliseconds = 750
 

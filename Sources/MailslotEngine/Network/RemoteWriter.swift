@@ -31,7 +31,7 @@ final class RemoteWriter {
         let isDomain = target == configuration.domain.uppercased()
         let destination: NetBIOSName
         do {
-            destination = try NetBIOSName(target, suffix: NetBIOSName.Suffix.workstation)
+            destination = try NetBIOSName(target, suffix: configuration.destinationSuffix)
         } catch {
             throw .badNetPath("\(target) is not a NetBIOS name")
         }
@@ -56,6 +56,25 @@ final class RemoteWriter {
             destination: destination, mailslotName: name.wireName)
         encoder.sourceIP = system_sourceAddress(toward: destinations[0])
         encoder.sourcePort = (try? system_localEndpoint(fd))?.port ?? 0
+        encoder.id = UInt16(truncatingIfNeeded: system_getpid())
+    }
+
+    /// A writer that answers a datagram: DIRECT_UNIQUE to `destination` at `endpoint`, the
+    /// address and port the datagram came from (as nmbd and Windows answer).
+    init(replyTo endpoint: IPv4Endpoint, destination: NetBIOSName, mailslotName: String, configuration: NetworkConfiguration) throws(MailslotError) {
+        destinations = [endpoint]
+        let fd: Int32
+        do {
+            fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))
+            try system_bind(fd, IPv4Endpoint(address: 0, port: 0))
+        } catch {
+            throw error.mailslotError
+        }
+        self.fd = fd
+        encoder = MailslotWriteEncoder(
+            type: .directUnique, source: configuration.name(suffix: 0), destination: destination, mailslotName: mailslotName)
+        encoder.sourceIP = system_sourceAddress(toward: endpoint)
+        encoder.sourcePort = configuration.udpPort
         encoder.id = UInt16(truncatingIfNeeded: system_getpid())
     }
 
