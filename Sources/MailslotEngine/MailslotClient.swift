@@ -62,10 +62,8 @@ public final class MailslotClient: @unchecked Sendable {
     /// (`\MAILSLOT\…`, e.g. the reply slot a NETLOGON query names).
     /// - Throws: ``MailslotError/invalidParameter(_:)`` when the origin or name is not usable.
     public convenience init(replyingTo origin: MessageOrigin, mailslot: String, network: NetworkConfiguration) throws(MailslotError) {
-        let parts = origin.address.split(separator: ":")
-        guard parts.count == 2, let port = UInt16(parts[1]), let endpoint = IPv4Endpoint(String(parts[0]), port: port),
-            let destination = NetBIOSName(description: origin.sourceName)
-        else { throw .invalidParameter("cannot answer \(origin.sourceName) at \(origin.address)") }
+        let endpoint = IPv4Endpoint(address: origin.ip, port: origin.port)
+        let destination = origin.source
         guard mailslot.uppercased().hasPrefix("\\MAILSLOT\\") else { throw .invalidParameter("not a mailslot name: \(mailslot)") }
         let name: MailslotName
         do { name = try MailslotName(localPath: String(mailslot.dropFirst(10))) } catch { throw .invalidName(error) }

@@ -58,16 +58,15 @@ extension MailslotEngine {
             return
         }
         guard service.isAddressedHere(datagram) else { return service.statistics.drops.wrongDestination &+= 1 }
-        let wireName = datagram.mailslotName(in: bytes)
-        guard let name = try? MailslotName(localPath: String(wireName.dropFirst(10))) else {
-            return service.statistics.drops.malformed &+= 1
-        }
+        // The path after `\MAILSLOT\`, hashed as the local transport names it: no strings, no
+        // allocation, and the same key whichever process owns the mailslot.
+        let path = datagram.mailslotNameRange.dropFirst(10)
+        let hash = PathHash(asciiPath: UnsafeRawBufferPointer(rebasing: bytes[path]))
         let payload = UnsafeRawBufferPointer(rebasing: bytes[datagram.dataRange])
-        if let slot = slotIndexByName[name], let record = slots[slot] {
+        if let slot = slotIndexByPath[hash], let record = slots[slot] {
             let origin = MessageOrigin(
-                address: sender.description, sourceName: datagram.source.description,
-                destinationName: datagram.destination.description,
-                kind: datagram.type == .directUnique ? "unique" : datagram.type == .directGroup ? "group" : "broadcast")
+                ip: sender.address, port: sender.port, source: datagram.source, destination: datagram.destination,
+                type: datagram.type)
             if record.appendRemote(payload, origin: origin) {
                 service.statistics.delivered &+= 1
                 deliver(record)
@@ -76,19 +75,12 @@ extension MailslotEngine {
             }
             return
         }
-        relay(service, payload, to: name)
+        relay(service, payload, to: hash)
     }
 
     /// Hands a message to another process's mailslot through the local transport.
-    private func relay(_ service: DatagramService, _ payload: UnsafeRawBufferPointer, to name: MailslotName) {
-        let address = LocalEndpoint(name).address
-        let result: Result<IOResult<Int>, SyscallError> = address.withSockaddr { pointer, length in
-            Result { () throws(SyscallError) in
-                try syscall("sendto") {
-                    Glibc.sendto(service.relay, payload.baseAddress, payload.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), pointer, length)
-                }
-            }
-        }
+    private func relay(_ service: DatagramService, _ payload: UnsafeRawBufferPointer, to hash: PathHash) {
+        let result = service.relay(payload, to: hash)
         switch result {
         case .success(.processed): service.statistics.relayed &+= 1
         case .success(.wouldBlock): service.statistics.drops.queueFull &+= 1

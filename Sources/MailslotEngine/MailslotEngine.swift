@@ -1,6 +1,7 @@
 import CLibEv
 import Glibc
 @_exported import MailslotCore
+@_exported import MailslotWire
 
 /// One single-threaded libev loop that hosts any number of mailslots.
 ///
@@ -41,8 +42,9 @@ public final class MailslotEngine {
     public private(set) var mailslotCount = 0
     /// Counters of mailslots this engine has closed.
     var closedStatistics = MailslotStatistics()
-    /// Open slots by name, for datagrams from other computers.
-    var slotIndexByName: [MailslotName: Int] = [:]
+    /// Open slots by the hash of their folded path (their local address), for datagrams from
+    /// other computers.
+    var slotIndexByPath: [PathHash: Int] = [:]
     /// The host's datagram service, when this engine runs it.
     var datagramService: DatagramService?
 
@@ -194,7 +196,7 @@ public final class MailslotEngine {
         CLibEv_io_set_data(record.watcher, UnsafeMutableRawPointer(bitPattern: index))
         ev_io_start(loop, record.watcher)
         slots[index] = record
-        slotIndexByName[name] = index
+        slotIndexByPath[record.endpoint.pathHash] = index
         mailslotCount += 1
         return MailslotServer(engine: self, handle: SlotHandle(index: index, generation: record.generation))
     }
@@ -218,7 +220,7 @@ public final class MailslotEngine {
         system_close(record.fd)
         registry.removeIfUnbound(record.endpoint)
         slots[index] = nil
-        if slotIndexByName[record.name] == index { slotIndexByName[record.name] = nil }
+        if slotIndexByPath[record.endpoint.pathHash] == index { slotIndexByPath[record.endpoint.pathHash] = nil }
         freeIndices.append(index)
         slotsWithDeadlines.remove(index)
         mailslotCount -= 1

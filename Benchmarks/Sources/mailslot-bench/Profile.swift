@@ -10,6 +10,8 @@ struct Profile: Sendable {
     var fanOut: [Int]
     /// Mailslot counts of scenario e.
     var memory: [Int]
+    /// Mailslot counts of scenario f (UDP ingest).
+    var udpMailslots: [Int] = [1, 1000, 10_000]
 
     static let quick = Profile(
         seconds: 0.7, repetitions: 1, sweep: [0.25, 0.5, 0.75, 1.0, 1.25, 1.5],

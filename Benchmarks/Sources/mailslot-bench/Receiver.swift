@@ -11,6 +11,8 @@ protocol Receiver {
     var countedDrops: UInt64 { get }
     /// Where writers send: the `--prefix` of the writer command.
     var prefix: String { get }
+    /// The writer command's transport and destination arguments.
+    var writerArguments: [String] { get }
 }
 
 /// Mailslots: one engine, `count` mailslots, every message taken borrowed by an `onMessage`
@@ -38,22 +40,11 @@ final class MailslotReceiver: Receiver {
         }
     }
 
+    var writerArguments: [String] { ["--transport", Transport.mailslot.rawValue, "--prefix", prefix] }
+
     func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
-        var nextCheck = cb_now_ns()
-        while true {
-            engine.runOnce(timeout: 0.005)
-            let now = cb_now_ns()
-            guard now >= nextCheck else { continue }
-            nextCheck = now + 5_000_000
-            var entry = pollfd(fd: doneFD, events: Int16(POLLIN), revents: 0)
-            if poll(&entry, 1, 0) > 0 { break }
-        }
-        // Every writer has exited, so all it sent is queued already: run until nothing moves.
-        var before = UInt64.max
-        while before != tally.received {
-            before = tally.received
-            for _ in 0..<4 { engine.runOnce(timeout: 0) }
-        }
+        // Every writer has exited when the pipe ends, so all it sent is queued already.
+        runUntilDone(doneFD: doneFD, tally: tally) { engine.runOnce(timeout: $0) }
     }
 
     var countedDrops: UInt64 { engine.statistics.drops.total }
@@ -74,6 +65,8 @@ final class UnixReceiver: Receiver {
     }
 
     deinit { cb_close_all(fds, Int32(fds.count)) }
+
+    var writerArguments: [String] { ["--transport", Transport.cUnix.rawValue, "--prefix", prefix] }
 
     func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
         let status = cb_unix_receive(fds, Int32(fds.count), 32, Int32(maxSize), doneFD, tally.pointer)
@@ -99,6 +92,8 @@ final class QueueReceiver: Receiver {
     }
 
     deinit { cb_mq_destroy(queue, prefix) }
+
+    var writerArguments: [String] { ["--transport", Transport.posixMQ.rawValue, "--prefix", prefix] }
 
     func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
         let status = cb_mq_receive(queue, messageSize, doneFD, tally.pointer)

@@ -10,8 +10,10 @@ struct RunCommand: ParsableCommand {
         discussion: """
             Scenarios: a = 1 writer → 1 mailslot (64/424/1400 B); b = 8 writers → 1 mailslot; \
             c = 2 writers over 1/100/1000/10000 mailslots; d = offered-rate sweep (loss under load); \
-            e = RSS per idle mailslot (10k, 100k). Baselines, measured in the same run: a C AF_UNIX \
-            datagram pair and a C POSIX message-queue pair. Progress goes to stderr.
+            e = RSS per idle mailslot (10k, 100k); f = UDP ingest of MS-MAIL datagrams over 1/1000/10000 \
+            mailslots. Baselines, measured in the same run: a C AF_UNIX datagram pair and a C POSIX \
+            message-queue pair (a-d), a C recvmmsg receiver and a SwiftNIO DatagramChannel receiver (f). \
+            Progress goes to stderr.
             """)
 
     enum ProfileName: String, ExpressibleByArgument, CaseIterable { case quick, full }
@@ -19,7 +21,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "quick (about a minute) or full (several minutes, 3 repetitions, medians).")
     var profile: ProfileName = .quick
     @Option(help: "Scenarios to run, e.g. a,b,d.")
-    var scenarios = "a,b,c,d,e"
+    var scenarios = "a,b,c,d,e,f"
     @Option(help: "Write every row as JSON to this file.")
     var json: String?
     @Option(help: "Seconds each trial writes (overrides the profile).")
@@ -30,7 +32,7 @@ struct RunCommand: ParsableCommand {
     var kernelQueue = 1024
 
     func validate() throws {
-        let known: Set<String> = ["a", "b", "c", "d", "e"]
+        let known: Set<String> = ["a", "b", "c", "d", "e", "f"]
         for name in scenarioSet where !known.contains(name) { throw ValidationError("unknown scenario \(name)") }
         if let seconds, !(seconds > 0 && seconds <= 600) { throw ValidationError("--seconds must be in (0, 600]") }
         if let repetitions, !(1...50).contains(repetitions) { throw ValidationError("--repetitions must be 1…50") }
@@ -56,6 +58,7 @@ struct RunCommand: ParsableCommand {
         if scenarioSet.contains("c") { try runner.fanOut() }
         if scenarioSet.contains("d") { try runner.rateSweep() }
         if scenarioSet.contains("e") { try runner.memory() }
+        if scenarioSet.contains("f") { try runner.udpIngest() }
         print(facts, terminator: "")
         print(Table.render(runner.rows), terminator: "")
         print("ratio: ours ÷ baseline delivered/s (e: bytes per idle mailslot ÷ 2 KiB budget). unacct: sent − delivered − counted drops − write errors, summed over repetitions.")

@@ -26,6 +26,7 @@ final class ScenarioRunner {
         if scenarios.contains("c") { count += profile.fanOut.count * 2 * reps }
         if scenarios.contains("d") { count += profile.sweep.count * 3 * reps + (scenarios.contains("a") ? 0 : reps) }
         if scenarios.contains("e") { count += profile.memory.count }
+        if scenarios.contains("f") { count += profile.udpMailslots.count * 3 * reps }
         planned = count
     }
 
@@ -36,7 +37,7 @@ final class ScenarioRunner {
         for payload in [64, 424, 1400] {
             let trial = Trial(transport: .mailslot, payload: payload, mailslots: 1, writers: 1, seconds: profile.seconds)
             let results = try measure("a", "\(payload) B", trial, against: [.cUnix, .posixMQ])
-            if payload == 424 { maximumRate = results[.mailslot]?.median.deliveredPerSecond }
+            if payload == 424 { maximumRate = results[trial.transport]?.median.deliveredPerSecond }
             addRows("a", "\(payload) B, 1 writer", trial, results, baselines: [.cUnix, .posixMQ])
         }
     }
@@ -78,6 +79,17 @@ final class ScenarioRunner {
             addRows("d", "424 B at \(label)", trial, results, baselines: [.cUnix, .posixMQ]) { row in
                 row.targetPerSecond = trial.offeredRate
             }
+        }
+    }
+
+    /// f. UDP ingest: a blaster (sendmmsg) sends 424 B MS-MAIL datagrams to the engine's datagram
+    /// service, which spreads them over 1 … 10,000 mailslots; against a C recvmmsg receiver and a
+    /// SwiftNIO DatagramChannel receiver on the same traffic.
+    func udpIngest() throws(BenchError) {
+        for count in profile.udpMailslots {
+            let trial = Trial(transport: .mailslotUDP, payload: 424, mailslots: count, writers: 1, seconds: profile.seconds)
+            let results = try measure("f", "UDP, \(count) mailslots", trial, against: [.cRecvmmsg, .swiftNIO])
+            addRows("f", "UDP 424 B over \(count)", trial, results, baselines: [.cRecvmmsg, .swiftNIO])
         }
     }
 
@@ -125,7 +137,7 @@ final class ScenarioRunner {
         _ scenario: String, _ label: String, _ trial: Trial, against baselines: [Transport]
     ) throws(BenchError) -> [Transport: Measured] {
         var outcomes: [Transport: [Trial.Outcome]] = [:]
-        let transports = [Transport.mailslot] + baselines
+        let transports = [trial.transport] + baselines
         for rep in 1...profile.repetitions {
             for transport in transports {
                 var run = trial
@@ -147,7 +159,7 @@ final class ScenarioRunner {
         _ scenario: String, _ label: String, _ trial: Trial, _ results: [Transport: Measured], baselines: [Transport],
         adjust: (inout ResultRow) -> Void = { _ in }
     ) {
-        guard let ours = results[.mailslot] else { return }
+        guard let ours = results[trial.transport] else { return }
         for baseline in baselines {
             let theirs = results[baseline]?.median
             let o = ours.median

@@ -28,6 +28,10 @@ struct Trial {
         var lossPercent: Double { attempted == 0 ? 0 : 100 * Double(attempted - min(delivered, attempted)) / Double(attempted) }
     }
 
+    /// A short mailslot path prefix for UDP trials: `\MAILSLOT\` + path + NUL + 424 bytes must fit
+    /// MS-MAIL's 443, so paths stay at 8 characters (`u7\9999`).
+    private func udpPrefix(_ serial: Int) -> String { "u\(serial % 10)" }
+
     /// Runs the trial; `serial` makes its names unique in this run.
     func run(tally: Tally, serial: Int, queues: KernelQueues) throws(BenchError) -> Outcome {
         let pid = getpid()
@@ -44,6 +48,12 @@ struct Trial {
                 try QueueReceiver(
                     prefix: "/mailslot-bench-\(pid)-\(serial)", messageSize: payload,
                     depth: queues.queueDepth(messageSize: payload))
+            case .mailslotUDP:
+                try UDPMailslotReceiver(prefix: udpPrefix(serial), count: mailslots, tally: tally)
+            case .cRecvmmsg:
+                try RecvmmsgReceiver(prefix: udpPrefix(serial), payload: payload)
+            case .swiftNIO:
+                try NIOReceiver(prefix: udpPrefix(serial), payload: payload, tally: tally)
             }
         }
         var done: [Int32] = [0, 0]
@@ -52,8 +62,7 @@ struct Trial {
         var children: [ChildProcess] = []
         let writerCPU = sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 ? 0 : -1
         for writer in 0..<writers {
-            var arguments = [
-                "writer", "--transport", transport.rawValue, "--prefix", receiver.prefix,
+            var arguments = ["writer"] + receiver.writerArguments + [
                 "--count", "\(mailslots)", "--first", "\(mailslots > 1 ? writer : 0)",
                 "--step", "\(mailslots > 1 ? writers : 1)", "--writer-id", "\(writer)",
                 "--payload", "\(payload)", "--seconds", "\(seconds)", "--cpu", "\(writerCPU)",

@@ -2,6 +2,7 @@ import ArgumentParser
 import CBaselines
 import Glibc
 import MailslotEngine
+import MailslotWire
 
 /// One writer process of a trial (spawned by `run`). Prints
 /// `attempted sent refused start_ns end_ns` on stdout when done.
@@ -24,10 +25,17 @@ struct WriterCommand: ParsableCommand {
     /// Waits for room when the receiver's queue is full (otherwise refused writes are counted).
     @Flag var blocking = false
     @Option var cpu: Int32 = -1
+    /// For `udp-blast`: the receiver's UDP port on 127.0.0.1.
+    @Option var port: Int32 = 0
 
     func run() throws {
         if cpu >= 0 { _ = cb_pin_cpu(cpu) }
         var stats = cb_send_stats()
+        if transport == "udp-blast" {
+            stats = try blastDatagrams()
+            print("\(stats.attempted) \(stats.sent) \(stats.refused) \(stats.start_ns) \(stats.end_ns)")
+            return
+        }
         switch Transport(rawValue: transport) {
         case .mailslot:
             stats = try writeMailslots()
@@ -36,6 +44,8 @@ struct WriterCommand: ParsableCommand {
                 prefix, Int32(count), Int32(first), Int32(step), writerId, Int32(payload), Int32(batch),
                 seconds, rate, blocking ? 1 : 0, &stats)
             guard status == 0 else { throw BenchError.system("cb_unix_send", -status) }
+        case .mailslotUDP, .cRecvmmsg, .swiftNIO:
+            throw ValidationError("UDP receivers take --transport udp-blast")
         case .posixMQ:
             let status = cb_mq_send(prefix, writerId, Int32(payload), seconds, rate, blocking ? 1 : 0, &stats)
             guard status == 0 else { throw BenchError.system("cb_mq_send", -status) }
@@ -43,6 +53,31 @@ struct WriterCommand: ParsableCommand {
             throw ValidationError("unknown transport \(transport)")
         }
         print("\(stats.attempted) \(stats.sent) \(stats.refused) \(stats.start_ns) \(stats.end_ns)")
+    }
+
+    /// The UDP blaster: one MS-MAIL datagram template per destination mailslot (built by the
+    /// project's encoder, DIRECT_UNIQUE to BENCH<00>), sent round-robin by the C loop.
+    private func blastDatagrams() throws -> cb_send_stats {
+        let stride = 1024
+        var templates: [UInt8] = []
+        var lengths: [Int32] = []
+        let source = try NetBIOSName("BLASTER\(writerId)", suffix: 0)
+        let destination = try NetBIOSName("BENCH", suffix: 0)
+        for index in Swift.stride(from: first, to: count, by: step) {
+            var encoder = MailslotWriteEncoder(
+                type: .directUnique, source: source, destination: destination, mailslotName: "\\MAILSLOT\\\(prefix)\\\(index)")
+            encoder.sourceIP = 0x7F00_0001
+            let datagram = try encoder.encode([UInt8](repeating: 0, count: payload))
+            guard datagram.count <= stride else { throw ValidationError("datagram of \(datagram.count) bytes") }
+            templates += datagram + [UInt8](repeating: 0, count: stride - datagram.count)
+            lengths.append(Int32(datagram.count))
+        }
+        var stats = cb_send_stats()
+        let status = cb_udp_blast(
+            port, templates, Int32(lengths.count), Int32(stride), lengths, Int32(payload), writerId, Int32(batch),
+            seconds, rate, &stats)
+        guard status == 0 else { throw BenchError.system("cb_udp_blast", -status) }
+        return stats
     }
 
     /// The same loop as `cb_unix_send`, through the project's client API: batches of `batch`

@@ -10,26 +10,27 @@ import MailslotCore
 struct LocalEndpoint: Hashable {
     /// The 32 hex digits that stand for the name.
     let key: String
+    /// The two hash lanes the key is made of.
+    let pathHash: PathHash
 
     /// Prefix of every mailslot address in the abstract namespace.
     static let prefix = "mailslot/"
 
     init(_ name: MailslotName) {
-        var low: UInt64 = 0xcbf2_9ce4_8422_2325
-        var high: UInt64 = 0x6c62_272e_07bb_0142
-        for byte in name.canonicalPath.utf8 {
-            low = (low ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            high = (high ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            high = (high << 13) | (high >> 51)
-        }
-        key = Self.hex(high) + Self.hex(low)
+        var hash = PathHash()
+        for byte in name.canonicalPath.utf8 { hash.add(byte) }
+        pathHash = hash
+        key = Self.hex(hash.high) + Self.hex(hash.low)
     }
 
     init?(key: String) {
-        guard key.utf8.count == 32, key.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+        guard key.utf8.count == 32, key.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }),
+            let high = UInt64(key.prefix(16), radix: 16), let low = UInt64(key.suffix(16), radix: 16)
+        else {
             return nil
         }
         self.key = key
+        pathHash = PathHash(low: low, high: high)
     }
 
     var address: UnixAddress { UnixAddress(name: Array((Self.prefix + key).utf8)) }
@@ -37,5 +38,49 @@ struct LocalEndpoint: Hashable {
     private static func hex(_ value: UInt64) -> String {
         let digits = String(value, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+/// The 128-bit FNV-1a hash of a mailslot's folded path (two 64-bit lanes with different
+/// offsets): what its local address is made of. Computable straight from a datagram's bytes.
+struct PathHash: Hashable {
+    var low: UInt64 = 0xcbf2_9ce4_8422_2325
+    var high: UInt64 = 0x6c62_272e_07bb_0142
+
+    init() {}
+
+    init(low: UInt64, high: UInt64) {
+        self.low = low
+        self.high = high
+    }
+
+    /// Adds one byte of the folded path.
+    @inline(__always) mutating func add(_ byte: UInt8) {
+        low = (low ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        high = (high ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        high = (high << 13) | (high >> 51)
+    }
+
+    /// The hash of an ASCII path as a name would fold it (ASCII letters to lower case; the MS-MAIL
+    /// decoder admits ASCII only, and for ASCII that is exactly ``MailslotName``'s fold).
+    init(asciiPath bytes: UnsafeRawBufferPointer) {
+        self.init()
+        for byte in bytes { add(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
+    }
+
+    /// Writes the local address `mailslot/<32 hex digits>` into `buffer` (at least 41 bytes).
+    func writeAddress(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let prefix: StaticString = "mailslot/"
+        let digits: StaticString = "0123456789abcdef"
+        var at = 0
+        prefix.withUTF8Buffer { for byte in $0 { buffer[at] = byte; at += 1 } }
+        digits.withUTF8Buffer { hex in
+            for shift in stride(from: 60, through: 0, by: -4) {
+                buffer[at] = hex[Int((high >> UInt64(shift)) & 0xF)]
+                buffer[at + 16] = hex[Int((low >> UInt64(shift)) & 0xF)]
+                at += 1
+            }
+        }
+        return at + 16
     }
 }

@@ -102,6 +102,27 @@ final class DatagramService {
         return (bytes, length, IPv4Endpoint(addresses[index]))
     }
 
+    /// Sends `payload` to the local mailslot whose path hashes to `hash` (an address written in
+    /// place: no allocation).
+    func relay(_ payload: UnsafeRawBufferPointer, to hash: PathHash) -> Result<IOResult<Int>, SyscallError> {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let count = withUnsafeMutableBytes(of: &address.sun_path) { path in
+            path[0] = 0
+            return hash.writeAddress(into: UnsafeMutableRawBufferPointer(rebasing: path[1...]))
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + count)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                Result { () throws(SyscallError) in
+                    try syscall("sendto") {
+                        Glibc.sendto(relay, payload.baseAddress, payload.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), address, length)
+                    }
+                }
+            }
+        }
+    }
+
     /// Whether a datagram to `destination` is for this host.
     func isAddressedHere(_ datagram: MailslotDatagram) -> Bool {
         datagram.type == .broadcast || datagram.destination.sameName(as: computer) || datagram.destination.sameName(as: domain)

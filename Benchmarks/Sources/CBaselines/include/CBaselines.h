@@ -141,4 +141,27 @@ void cb_mq_destroy(int mq, const char *name);
 int cb_mq_send(const char *name, uint32_t writer, int payload, double seconds, double rate, int blocking,
                cb_send_stats *stats);
 
+// MARK: UDP (NetBIOS datagrams on loopback)
+
+/// A UDP socket bound to 127.0.0.1:port (0: any free port) with a 4 MiB receive buffer;
+/// returns the descriptor or -errno, and the bound port in *bound.
+int cb_udp_bind(int port, int *bound);
+
+/// The plain C receiver: epoll + recvmmsg of `batch`, at most 4 calls per event, stopping at a
+/// short batch, until `done_fd` reports EOF and the socket is empty. Each datagram's last
+/// `payload` bytes are the message (what a mailslot receiver would hand on); they go through
+/// the tally.
+int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally);
+
+/// The blaster: sends, for `seconds`, copies of `count` pre-encoded datagrams (`templates`, one
+/// every `stride` bytes, `lengths` each) round-robin to 127.0.0.1:port with sendmmsg of `batch`,
+/// stamping the message header at each datagram's `length - payload`; paced at `rate` (0: as fast
+/// as it goes). Refused datagrams (EAGAIN, ENOBUFS) are counted.
+int cb_udp_blast(int port, const unsigned char *templates, int count, int stride, const int *lengths, int payload,
+                 uint32_t writer, int batch, double seconds, double rate, cb_send_stats *stats);
+
+/// The kernel's UDP receive-buffer drops so far in this network namespace (RcvbufErrors +
+/// InErrors of /proc/net/snmp).
+uint64_t cb_udp_kernel_drops(void);
+
 #endif

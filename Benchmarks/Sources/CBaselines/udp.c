@@ -1,0 +1,165 @@
+#define _GNU_SOURCE
+#include "CBaselines.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int cb_udp_bind(int port, int *bound) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
+        int code = errno;
+        close(fd);
+        return -code;
+    }
+    socklen_t length = sizeof address;
+    getsockname(fd, (struct sockaddr *)&address, &length);
+    *bound = ntohs(address.sin_port);
+    return fd;
+}
+
+static void receive_datagrams(int fd, struct mmsghdr *headers, int batch, int payload, int drain, cb_tally *tally) {
+    for (int call = 0; drain || call < 4; call++) {
+        int n = recvmmsg(fd, headers, (unsigned)batch, MSG_DONTWAIT, NULL);
+        if (n <= 0) return;
+        for (int i = 0; i < n; i++) {
+            unsigned length = headers[i].msg_len;
+            const char *base = headers[i].msg_hdr.msg_iov->iov_base;
+            if (length >= (unsigned)payload) cb_tally_record(tally, base + length - payload, (size_t)payload, cb_now_ns());
+            headers[i].msg_len = 0;
+        }
+        if (n < batch) return;
+    }
+}
+
+int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally) {
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) return -errno;
+    struct epoll_event event = {.events = EPOLLIN};
+    event.data.u32 = 0;
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event);
+    event.data.u32 = 1;
+    epoll_ctl(ep, EPOLL_CTL_ADD, done_fd, &event);
+    const int slot = 2048;
+    struct mmsghdr *headers = calloc((size_t)batch, sizeof *headers);
+    struct iovec *vectors = calloc((size_t)batch, sizeof *vectors);
+    char *buffers = malloc((size_t)batch * slot);
+    for (int i = 0; i < batch; i++) {
+        vectors[i].iov_base = buffers + (size_t)i * slot;
+        vectors[i].iov_len = slot;
+        headers[i].msg_hdr.msg_iov = &vectors[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+    }
+    struct epoll_event ready[2];
+    int done = 0;
+    while (!done) {
+        int n = epoll_wait(ep, ready, 2, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        for (int k = 0; k < n; k++) {
+            if (ready[k].data.u32 == 1) done = 1;
+            else receive_datagrams(fd, headers, batch, payload, 0, tally);
+        }
+    }
+    // The writers have exited, but loopback datagrams may still be in flight: drain until quiet.
+    uint64_t before;
+    do {
+        before = tally->received;
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        receive_datagrams(fd, headers, batch, payload, 1, tally);
+        nanosleep(&pause, NULL);
+        receive_datagrams(fd, headers, batch, payload, 1, tally);
+    } while (tally->received != before);
+    free(buffers);
+    free(vectors);
+    free(headers);
+    close(ep);
+    return 0;
+}
+
+int cb_udp_blast(int port, const unsigned char *templates, int count, int stride, const int *lengths, int payload,
+                 uint32_t writer, int batch, double seconds, double rate, cb_send_stats *stats) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int size = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0) {
+        int code = errno;
+        close(fd);
+        return -code;
+    }
+    struct mmsghdr *headers = calloc((size_t)batch, sizeof *headers);
+    struct iovec *vectors = calloc((size_t)batch, sizeof *vectors);
+    unsigned char *buffers = malloc((size_t)batch * (size_t)stride);
+    for (int i = 0; i < batch; i++) {
+        vectors[i].iov_base = buffers + (size_t)i * (size_t)stride;
+        headers[i].msg_hdr.msg_iov = &vectors[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+    }
+    memset(stats, 0, sizeof *stats);
+    cb_pacer pacer = {cb_now_ns(), rate};
+    stats->start_ns = pacer.start_ns;
+    uint64_t end = pacer.start_ns + (uint64_t)(seconds * 1e9);
+    int next = 0, result = 0;
+    while (cb_now_ns() < end) {
+        int due = cb_pacer_due(&pacer, stats->attempted, batch);
+        if (due == 0) continue;
+        uint64_t now = cb_now_ns();
+        for (int i = 0; i < due; i++) {
+            int length = lengths[next];
+            memcpy(vectors[i].iov_base, templates + (size_t)next * (size_t)stride, (size_t)length);
+            vectors[i].iov_len = (size_t)length;
+            cb_stamp((unsigned char *)vectors[i].iov_base + length - payload, writer, (uint32_t)(stats->attempted + i), now);
+            next = next + 1 == count ? 0 : next + 1;
+        }
+        int sent = 0;
+        while (sent < due) {
+            int n = sendmmsg(fd, headers + sent, (unsigned)(due - sent), 0);
+            if (n > 0) { sent += n; continue; }
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED) result = -errno;
+            break;
+        }
+        stats->attempted += (uint64_t)due;
+        stats->sent += (uint64_t)sent;
+        stats->refused += (uint64_t)(due - sent);
+        if (result < 0) break;
+    }
+    stats->end_ns = cb_now_ns();
+    free(buffers);
+    free(vectors);
+    free(headers);
+    close(fd);
+    return result;
+}
+
+uint64_t cb_udp_kernel_drops(void) {
+    FILE *f = fopen("/proc/net/snmp", "r");
+    if (!f) return 0;
+    char line[1024];
+    int seen = 0;
+    uint64_t drops = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "Udp: ", 5) != 0) continue;
+        if (++seen < 2) continue;  // the first Udp: line holds the field names
+        unsigned long long in, noports, inerrors, out, rcvbuf;
+        if (sscanf(line + 5, "%llu %llu %llu %llu %llu", &in, &noports, &inerrors, &out, &rcvbuf) == 5) {
+            drops = (uint64_t)inerrors;  // InErrors counts RcvbufErrors (and checksum errors) already
+        }
+        break;
+    }
+    fclose(f);
+    return drops;
+}

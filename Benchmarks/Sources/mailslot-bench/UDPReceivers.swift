@@ -1,0 +1,171 @@
+import CBaselines
+import Glibc
+import MailslotEngine
+import NIOCore
+import NIOPosix
+
+/// The engine's datagram service on an ephemeral loopback port, delivering into `count`
+/// mailslots whose callbacks run the shared tally.
+final class UDPMailslotReceiver: Receiver {
+    let prefix: String
+    let port: UInt16
+    private let engine: MailslotEngine
+    private var servers: [MailslotServer] = []
+    private let kernelDropsBefore = cb_udp_kernel_drops()
+
+    init(prefix: String, count: Int, tally: Tally) throws(BenchError) {
+        self.prefix = prefix
+        let counters = tally.pointer
+        do {
+            engine = try MailslotEngine()
+            var network = NetworkConfiguration()
+            network.computerName = "BENCH"
+            network.domain = "BENCHDOM"
+            network.udpPort = 0
+            try engine.startDatagramService(network)
+            port = engine.datagramPort ?? 0
+            for index in 0..<count {
+                let server = try engine.createMailslot(MailslotName(localPath: "\(prefix)\\\(index)"))
+                try server.onMessage { cb_tally_record(counters, $0.baseAddress, $0.count, cb_now_ns()) }
+                servers.append(server)
+            }
+        } catch {
+            throw .setup("UDP mailslot setup failed: \(error)")
+        }
+    }
+
+    var writerArguments: [String] { ["--transport", "udp-blast", "--prefix", prefix, "--port", "\(port)"] }
+
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
+        runUntilDone(doneFD: doneFD, tally: tally) { engine.runOnce(timeout: $0) }
+    }
+
+    var countedDrops: UInt64 {
+        (engine.datagramStatistics?.drops.total ?? 0) + engine.statistics.drops.total + (cb_udp_kernel_drops() - kernelDropsBefore)
+    }
+}
+
+/// The plain C recvmmsg receiver.
+final class RecvmmsgReceiver: Receiver {
+    let prefix: String
+    private let fd: Int32
+    private let port: Int32
+    private let payload: Int
+    private let kernelDropsBefore = cb_udp_kernel_drops()
+
+    init(prefix: String, payload: Int) throws(BenchError) {
+        self.prefix = prefix
+        self.payload = payload
+        var bound: Int32 = 0
+        fd = cb_udp_bind(0, &bound)
+        guard fd >= 0 else { throw .system("cb_udp_bind", -fd) }
+        port = bound
+    }
+
+    deinit { close(fd) }
+
+    var writerArguments: [String] { ["--transport", "udp-blast", "--prefix", prefix, "--port", "\(port)"] }
+
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
+        let status = cb_udp_receive(fd, 32, Int32(payload), doneFD, tally.pointer)
+        guard status == 0 else { throw .system("cb_udp_receive", -status) }
+    }
+
+    var countedDrops: UInt64 { cb_udp_kernel_drops() - kernelDropsBefore }
+}
+
+/// A SwiftNIO DatagramChannel receiver (recvmmsg vector reads of 32, 4 MiB receive buffer): the
+/// handler takes each datagram's message bytes through the shared tally.
+final class NIOReceiver: Receiver {
+    let prefix: String
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let channel: Channel
+    private let port: Int
+    private let kernelDropsBefore = cb_udp_kernel_drops()
+
+    init(prefix: String, payload: Int, tally: Tally) throws(BenchError) {
+        self.prefix = prefix
+        let counters = UnsafeSendablePointer(pointer: tally.pointer)
+        do {
+            channel = try DatagramBootstrap(group: group)
+                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+                .channelOption(.datagramVectorReadMessageCount, value: 32)
+                .channelOption(.maxMessagesPerRead, value: 4)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))  // NIO splits it across the 32 vector reads
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(TallyHandler(tally: counters, payload: payload))
+                    }
+                }
+                .bind(host: "127.0.0.1", port: 0).wait()
+            port = channel.localAddress?.port ?? 0
+        } catch {
+            try? group.syncShutdownGracefully()
+            throw .setup("SwiftNIO setup failed: \(error)")
+        }
+    }
+
+    deinit {
+        try? channel.close().wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    var writerArguments: [String] { ["--transport", "udp-blast", "--prefix", prefix, "--port", "\(port)"] }
+
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
+        // NIO runs on its own thread; this one waits for the writers, then for the queue to empty.
+        var entry = pollfd(fd: doneFD, events: Int16(POLLIN), revents: 0)
+        while poll(&entry, 1, 100) <= 0 {}
+        var before = UInt64.max
+        while before != tally.received {
+            before = tally.received
+            usleep(20_000)
+        }
+    }
+
+    var countedDrops: UInt64 { cb_udp_kernel_drops() - kernelDropsBefore }
+}
+
+/// The tally pointer, handed to NIO's event loop thread (the receiving thread is the only
+/// writer while a trial runs; the bench thread reads after the writers are done).
+struct UnsafeSendablePointer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<cb_tally>
+}
+
+/// Counts each datagram's message bytes (its last `payload` bytes).
+final class TallyHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let tally: UnsafeSendablePointer
+    let payload: Int
+
+    init(tally: UnsafeSendablePointer, payload: Int) {
+        self.tally = tally
+        self.payload = payload
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        envelope.data.withUnsafeReadableBytes { bytes in
+            guard bytes.count >= payload, let base = bytes.baseAddress else { return }
+            cb_tally_record(tally.pointer, base + bytes.count - payload, payload, cb_now_ns())
+        }
+    }
+}
+
+/// Runs a loop step until the done pipe reports the writers finished, then until nothing moves.
+func runUntilDone(doneFD: Int32, tally: Tally, step: (Double) -> Void) {
+    var nextCheck = cb_now_ns()
+    while true {
+        step(0.005)
+        let now = cb_now_ns()
+        guard now >= nextCheck else { continue }
+        nextCheck = now + 5_000_000
+        var entry = pollfd(fd: doneFD, events: Int16(POLLIN), revents: 0)
+        if poll(&entry, 1, 0) > 0 { break }
+    }
+    var before = UInt64.max
+    while before != tally.received {
+        before = tally.received
+        for _ in 0..<4 { step(0.005) }
+    }
+}
