@@ -36,12 +36,17 @@ extension MailslotEngine {
         datagramService = nil
     }
 
-    /// A readable event on the UDP port: up to 4 batches.
+    /// A readable event on the UDP port: up to 4 batches; each mailslot that got messages is
+    /// handed them once per batch.
     func handleDatagrams() {
         guard let service = datagramService else { return }
         for _ in 0..<configuration.batchesPerEvent {
             let count = service.receiveBatch()
             for index in 0..<count { handleDatagram(service, index) }
+            for slot in service.touchedSlots {
+                if let record = slots[slot] { deliver(record) }
+            }
+            service.touchedSlots.removeAll(keepingCapacity: true)
             if count < DatagramService.batchSize { break }
         }
     }
@@ -69,7 +74,7 @@ extension MailslotEngine {
                 type: datagram.type)
             if record.appendRemote(payload, origin: origin) {
                 service.statistics.delivered &+= 1
-                deliver(record)
+                if service.touchedSlots.last != slot { service.touchedSlots.append(slot) }
             } else {
                 service.statistics.drops.queueFull &+= 1
             }

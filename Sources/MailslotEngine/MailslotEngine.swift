@@ -36,6 +36,8 @@ public final class MailslotEngine {
     /// Signal watchers (stable memory) and their handler.
     var signalWatchers: [UnsafeMutablePointer<ev_signal>] = []
     var signalHandler: ((Int32) -> Void)?
+    /// The condition of ``run(checkingEvery:until:)`` while it runs.
+    var runCondition: (() -> Bool)?
     /// Runs queued cross-thread jobs (set by ``MailslotEngineThread``).
     var drainJobs: (() -> Void)?
     /// Open mailslots in this engine.
@@ -103,6 +105,23 @@ public final class MailslotEngine {
             ev_run(loop, Int32(EVRUN_ONCE))
         }
         stopRequested = false
+    }
+
+    /// Runs the loop until `done` returns `true`, asking it every `interval` seconds (a repeating
+    /// timer: no cost per event), or until ``stop()``.
+    public func run(checkingEvery interval: Double, until done: @escaping () -> Bool) {
+        let timer = UnsafeMutablePointer<ev_timer>.allocate(capacity: 1)
+        defer { timer.deallocate() }
+        CLibEv_timer_init(timer, { loop, _, _ in
+            guard let loop else { return }
+            let engine = MailslotEngine.from(loop)
+            if engine.runCondition?() == true { engine.stop() }
+        }, max(interval, 0.001), max(interval, 0.001))
+        runCondition = done
+        ev_timer_start(loop, timer)
+        run()
+        ev_timer_stop(loop, timer)
+        runCondition = nil
     }
 
     /// Runs one loop iteration, waiting at most `seconds` for an event (`nil`: until one comes).

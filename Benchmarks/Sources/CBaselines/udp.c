@@ -10,11 +10,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int cb_udp_bind(int port, int *bound) {
+int cb_udp_bind(int port, int buffer_bytes, int *bound) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
-    int size = 4 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_bytes, sizeof buffer_bytes) < 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
+    }
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
@@ -88,7 +89,7 @@ int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally)
 }
 
 int cb_udp_blast(int port, const unsigned char *templates, int count, int stride, const int *lengths, int payload,
-                 uint32_t writer, int batch, double seconds, double rate, cb_send_stats *stats) {
+                 uint32_t writer, int batch, double seconds, double rate, uint64_t max_messages, cb_send_stats *stats) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
     int size = 4 << 20;
@@ -113,9 +114,10 @@ int cb_udp_blast(int port, const unsigned char *templates, int count, int stride
     stats->start_ns = pacer.start_ns;
     uint64_t end = pacer.start_ns + (uint64_t)(seconds * 1e9);
     int next = 0, result = 0;
-    while (cb_now_ns() < end) {
+    while (cb_now_ns() < end && (max_messages == 0 || stats->attempted < max_messages)) {
         int due = cb_pacer_due(&pacer, stats->attempted, batch);
         if (due == 0) continue;
+        if (max_messages > 0 && stats->attempted + (uint64_t)due > max_messages) due = (int)(max_messages - stats->attempted);
         uint64_t now = cb_now_ns();
         for (int i = 0; i < due; i++) {
             int length = lengths[next];

@@ -12,6 +12,8 @@ struct Profile: Sendable {
     var memory: [Int]
     /// Mailslot counts of scenario f (UDP ingest).
     var udpMailslots: [Int] = [1, 1000, 10_000]
+    /// Datagrams per UDP drain trial (the backlog the receivers empty).
+    var udpDrainMessages = 200_000
 
     static let quick = Profile(
         seconds: 0.7, repetitions: 1, sweep: [0.25, 0.5, 0.75, 1.0, 1.25, 1.5],

@@ -44,7 +44,7 @@ final class MailslotReceiver: Receiver {
 
     func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
         // Every writer has exited when the pipe ends, so all it sent is queued already.
-        runUntilDone(doneFD: doneFD, tally: tally) { engine.runOnce(timeout: $0) }
+        runUntilDone(engine, doneFD: doneFD, tally: tally)
     }
 
     var countedDrops: UInt64 { engine.statistics.drops.total }

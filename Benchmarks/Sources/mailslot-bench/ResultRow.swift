@@ -35,6 +35,12 @@ struct ResultRow {
     var rssPerMailslot: Double?
     var kernelSlabPerMailslot: Double?
     var note: String?
+    /// CPU µs the receiving process spent per delivered message, ours and the baseline's, and
+    /// theirs ÷ ours (higher is better for us): the receivers' cost when the writers, not the
+    /// receivers, set the rate (scenario f on loopback).
+    var receiverCPUMicroseconds: Double?
+    var baselineReceiverCPUMicroseconds: Double?
+    var cpuRatio: Double?
     /// Scenario d: the rate the writers were asked for (offered_per_s is what they achieved).
     var targetPerSecond: Double?
 
@@ -53,7 +59,8 @@ struct ResultRow {
             ("baseline_p99_us", .number(baselineP99)), ("repetitions", .int(repetitions)),
             ("ratio_to_1_mailslot", .number(ratioToOneMailslot)), ("rss_per_mailslot_bytes", .number(rssPerMailslot)),
             ("kernel_slab_per_mailslot_bytes", .number(kernelSlabPerMailslot)),
-            ("target_per_s", .number(targetPerSecond)), ("note", note.map { .string($0) } ?? .null),
+            ("target_per_s", .number(targetPerSecond)), ("receiver_cpu_us_per_msg", .number(receiverCPUMicroseconds)),
+            ("baseline_receiver_cpu_us_per_msg", .number(baselineReceiverCPUMicroseconds)), ("cpu_ratio", .number(cpuRatio)), ("note", note.map { .string($0) } ?? .null),
         ]
     }
 }

@@ -26,7 +26,7 @@ final class ScenarioRunner {
         if scenarios.contains("c") { count += profile.fanOut.count * 2 * reps }
         if scenarios.contains("d") { count += profile.sweep.count * 3 * reps + (scenarios.contains("a") ? 0 : reps) }
         if scenarios.contains("e") { count += profile.memory.count }
-        if scenarios.contains("f") { count += profile.udpMailslots.count * 3 * reps }
+        if scenarios.contains("f") { count += profile.udpMailslots.count * 3 * reps * 2 }
         planned = count
     }
 
@@ -89,7 +89,20 @@ final class ScenarioRunner {
         for count in profile.udpMailslots {
             let trial = Trial(transport: .mailslotUDP, payload: 424, mailslots: count, writers: 1, seconds: profile.seconds)
             let results = try measure("f", "UDP, \(count) mailslots", trial, against: [.cRecvmmsg, .swiftNIO])
-            addRows("f", "UDP 424 B over \(count)", trial, results, baselines: [.cRecvmmsg, .swiftNIO])
+            addRows("f", "UDP 424 B over \(count)", trial, results, baselines: [.cRecvmmsg, .swiftNIO]) { row in
+                if let mine = row.receiverCPUMicroseconds, let theirs = row.baselineReceiverCPUMicroseconds {
+                    row.note = "receiver CPU/msg \(Table.fixed(mine, 2)) µs vs \(Table.fixed(theirs, 2)) µs: \(Table.fixed(theirs / mine, 2))×"
+                }
+            }
+        }
+        // Receiver capacity: the blaster fills a deep receive buffer first, then each receiver
+        // drains it as fast as it can (the sending core no longer sets the pace).
+        for count in profile.udpMailslots {
+            var trial = Trial(transport: .mailslotUDP, payload: 424, mailslots: count, writers: 1, seconds: 30)
+            trial.drainMessages = profile.udpDrainMessages
+            trial.receiveBufferBytes = 1 << 30
+            let results = try measure("f", "UDP drain, \(count) mailslots", trial, against: [.cRecvmmsg, .swiftNIO])
+            addRows("f", "UDP drain of \(profile.udpDrainMessages / 1000)k over \(count)", trial, results, baselines: [.cRecvmmsg, .swiftNIO])
         }
     }
 
@@ -178,6 +191,9 @@ final class ScenarioRunner {
             row.baselineLossPercent = theirs?.lossPercent
             row.baselineP99 = theirs?.latency?.p99
             row.repetitions = profile.repetitions
+            row.receiverCPUMicroseconds = o.receiverCPUPerMessage
+            row.baselineReceiverCPUMicroseconds = theirs?.receiverCPUPerMessage
+            if let mine = o.receiverCPUPerMessage, let other = theirs?.receiverCPUPerMessage, mine > 0 { row.cpuRatio = other / mine }
             adjust(&row)
             rows.append(row)
         }

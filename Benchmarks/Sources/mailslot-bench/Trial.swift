@@ -11,6 +11,11 @@ struct Trial {
     /// Total offered messages/s over all writers; 0: writers go as fast as the receiver takes
     /// them (blocking writes).
     var offeredRate: Double = 0
+    /// Drain mode (UDP): writers send `drainMessages` while the receiver does not read; then the
+    /// receiver empties the backlog. Its rate is the receiver's capacity, whatever the writers'.
+    var drainMessages: Int = 0
+    /// The UDP receive buffer (drain trials need one that holds the whole backlog).
+    var receiveBufferBytes = 4 << 20
 
     struct Outcome {
         var attempted: UInt64 = 0
@@ -22,6 +27,9 @@ struct Trial {
         var deliveredPerSecond = 0.0
         var latency: (p50: Double, p99: Double, p999: Double)?
         var rssGrowth: Int = 0
+        /// CPU the receiving process spent per delivered message, in µs (its loop and, for
+        /// SwiftNIO, its event-loop thread; writers are other processes).
+        var receiverCPUPerMessage: Double?
 
         /// Messages neither delivered, nor counted as dropped, nor refused to their writer.
         var unaccounted: Int64 { Int64(attempted) - Int64(delivered) - Int64(countedDrops) - Int64(writeErrors) }
@@ -49,11 +57,13 @@ struct Trial {
                     prefix: "/mailslot-bench-\(pid)-\(serial)", messageSize: payload,
                     depth: queues.queueDepth(messageSize: payload))
             case .mailslotUDP:
-                try UDPMailslotReceiver(prefix: udpPrefix(serial), count: mailslots, tally: tally)
+                try UDPMailslotReceiver(prefix: udpPrefix(serial), count: mailslots, tally: tally, bufferBytes: receiveBufferBytes)
             case .cRecvmmsg:
-                try RecvmmsgReceiver(prefix: udpPrefix(serial), payload: payload)
+                try RecvmmsgReceiver(prefix: udpPrefix(serial), payload: payload, bufferBytes: receiveBufferBytes)
             case .swiftNIO:
-                try NIOReceiver(prefix: udpPrefix(serial), payload: payload, tally: tally)
+                try NIOReceiver(
+                    prefix: udpPrefix(serial), payload: payload, tally: tally, bufferBytes: receiveBufferBytes,
+                    drain: drainMessages > 0)
             }
         }
         var done: [Int32] = [0, 0]
@@ -67,6 +77,7 @@ struct Trial {
                 "--step", "\(mailslots > 1 ? writers : 1)", "--writer-id", "\(writer)",
                 "--payload", "\(payload)", "--seconds", "\(seconds)", "--cpu", "\(writerCPU)",
             ]
+            if drainMessages > 0 { arguments += ["--total", "\(drainMessages / writers)"] }
             if offeredRate > 0 {
                 arguments += ["--rate", "\(offeredRate / Double(writers))"]
             } else {
@@ -83,7 +94,14 @@ struct Trial {
         }
         close(done[1])
         defer { close(done[0]) }
+        if drainMessages > 0 {
+            // Let the backlog build: the receiver starts once every writer has exited.
+            var entry = pollfd(fd: done[0], events: Int16(POLLIN), revents: 0)
+            while poll(&entry, 1, 100) <= 0 {}
+        }
+        let cpuBefore = cb_process_cpu_ns()
         try receiver.receive(doneFD: done[0], tally: tally)
+        let cpuUsed = cb_process_cpu_ns() - cpuBefore
         var outcome = Outcome()
         var first = UInt64.max
         var last = UInt64(0)
@@ -102,6 +120,7 @@ struct Trial {
         // What the writers really offered (a paced writer may fall short of its target).
         outcome.offeredPerSecond = last > first ? Double(outcome.attempted) / (Double(last - first) / 1e9) : 0
         outcome.latency = tally.latencyPercentiles()
+        if tally.received > 0 { outcome.receiverCPUPerMessage = Double(cpuUsed) / 1000 / Double(tally.received) }
         outcome.rssGrowth = Int(cb_rss_bytes()) - Int(rssBefore)
         return outcome
     }

@@ -13,12 +13,13 @@ final class UDPMailslotReceiver: Receiver {
     private var servers: [MailslotServer] = []
     private let kernelDropsBefore = cb_udp_kernel_drops()
 
-    init(prefix: String, count: Int, tally: Tally) throws(BenchError) {
+    init(prefix: String, count: Int, tally: Tally, bufferBytes: Int) throws(BenchError) {
         self.prefix = prefix
         let counters = tally.pointer
         do {
             engine = try MailslotEngine()
             var network = NetworkConfiguration()
+            network.receiveBufferBytes = bufferBytes
             network.computerName = "BENCH"
             network.domain = "BENCHDOM"
             network.udpPort = 0
@@ -37,7 +38,7 @@ final class UDPMailslotReceiver: Receiver {
     var writerArguments: [String] { ["--transport", "udp-blast", "--prefix", prefix, "--port", "\(port)"] }
 
     func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
-        runUntilDone(doneFD: doneFD, tally: tally) { engine.runOnce(timeout: $0) }
+        runUntilDone(engine, doneFD: doneFD, tally: tally)
     }
 
     var countedDrops: UInt64 {
@@ -53,11 +54,11 @@ final class RecvmmsgReceiver: Receiver {
     private let payload: Int
     private let kernelDropsBefore = cb_udp_kernel_drops()
 
-    init(prefix: String, payload: Int) throws(BenchError) {
+    init(prefix: String, payload: Int, bufferBytes: Int) throws(BenchError) {
         self.prefix = prefix
         self.payload = payload
         var bound: Int32 = 0
-        fd = cb_udp_bind(0, &bound)
+        fd = cb_udp_bind(0, Int32(bufferBytes), &bound)
         guard fd >= 0 else { throw .system("cb_udp_bind", -fd) }
         port = bound
     }
@@ -83,12 +84,14 @@ final class NIOReceiver: Receiver {
     private let port: Int
     private let kernelDropsBefore = cb_udp_kernel_drops()
 
-    init(prefix: String, payload: Int, tally: Tally) throws(BenchError) {
+    init(prefix: String, payload: Int, tally: Tally, bufferBytes: Int, drain: Bool) throws(BenchError) {
         self.prefix = prefix
         let counters = UnsafeSendablePointer(pointer: tally.pointer)
         do {
             channel = try DatagramBootstrap(group: group)
-                .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+                .channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(bufferBytes))
+                .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: 33)), value: SocketOptionValue(bufferBytes))  // SO_RCVBUFFORCE, as the others
+                .channelOption(.autoRead, value: !drain)
                 .channelOption(.datagramVectorReadMessageCount, value: 32)
                 .channelOption(.maxMessagesPerRead, value: 4)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 32 * 2048))  // NIO splits it across the 32 vector reads
@@ -116,6 +119,8 @@ final class NIOReceiver: Receiver {
         // NIO runs on its own thread; this one waits for the writers, then for the queue to empty.
         var entry = pollfd(fd: doneFD, events: Int16(POLLIN), revents: 0)
         while poll(&entry, 1, 100) <= 0 {}
+        // Drain trials start reading only now.
+        try? channel.setOption(.autoRead, value: true).wait()
         var before = UInt64.max
         while before != tally.received {
             before = tally.received
@@ -152,20 +157,16 @@ final class TallyHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 }
 
-/// Runs a loop step until the done pipe reports the writers finished, then until nothing moves.
-func runUntilDone(doneFD: Int32, tally: Tally, step: (Double) -> Void) {
-    var nextCheck = cb_now_ns()
-    while true {
-        step(0.005)
-        let now = cb_now_ns()
-        guard now >= nextCheck else { continue }
-        nextCheck = now + 5_000_000
+/// Runs the engine (as an application would: `run`, with a 5 ms housekeeping timer) until the
+/// done pipe reports the writers finished, then until nothing more arrives.
+func runUntilDone(_ engine: MailslotEngine, doneFD: Int32, tally: Tally) {
+    engine.run(checkingEvery: 0.005) {
         var entry = pollfd(fd: doneFD, events: Int16(POLLIN), revents: 0)
-        if poll(&entry, 1, 0) > 0 { break }
+        return poll(&entry, 1, 0) > 0
     }
     var before = UInt64.max
-    while before != tally.received {
-        before = tally.received
-        for _ in 0..<4 { step(0.005) }
+    engine.run(checkingEvery: 0.02) {
+        defer { before = tally.received }
+        return before == tally.received
     }
 }

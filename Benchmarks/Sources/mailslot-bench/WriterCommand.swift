@@ -27,6 +27,8 @@ struct WriterCommand: ParsableCommand {
     @Option var cpu: Int32 = -1
     /// For `udp-blast`: the receiver's UDP port on 127.0.0.1.
     @Option var port: Int32 = 0
+    /// Stop after this many messages (0: write for `--seconds`).
+    @Option var total: UInt64 = 0
 
     func run() throws {
         if cpu >= 0 { _ = cb_pin_cpu(cpu) }
@@ -75,7 +77,7 @@ struct WriterCommand: ParsableCommand {
         var stats = cb_send_stats()
         let status = cb_udp_blast(
             port, templates, Int32(lengths.count), Int32(stride), lengths, Int32(payload), writerId, Int32(batch),
-            seconds, rate, &stats)
+            seconds, rate, total, &stats)
         guard status == 0 else { throw BenchError.system("cb_udp_blast", -status) }
         return stats
     }

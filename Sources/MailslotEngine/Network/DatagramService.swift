@@ -27,6 +27,10 @@ final class DatagramService {
     /// Unbound AF_UNIX datagram socket used to relay to other processes' mailslots.
     let relay: Int32
     var statistics = DatagramStatistics()
+    /// Slots that got messages in the current batch (delivered once at its end).
+    var touchedSlots: [Int] = []
+    /// Datagrams the last `recvmmsg` filled (their headers need resetting).
+    private var lastCount = 0
 
     static let batchSize = 32
     static let slotBytes = 2048
@@ -47,7 +51,10 @@ final class DatagramService {
         }
         do {
             try system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
-            try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: 4 << 20)
+            let buffer = Int32(clamping: configuration.receiveBufferBytes)
+            if (try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUFFORCE, value: buffer)) == nil {
+                try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: buffer)
+            }
             try system_bind(fd, IPv4Endpoint(address: 0, port: configuration.udpPort))
             relay = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
         } catch {
@@ -66,7 +73,15 @@ final class DatagramService {
         headers.initialize(repeating: CLibEv_mmsghdr(), count: Self.batchSize)
         iovecs = .allocate(capacity: Self.batchSize)
         addresses = .allocate(capacity: Self.batchSize)
+        addresses.initialize(repeating: sockaddr_in(), count: Self.batchSize)
         buffers = .allocate(byteCount: Self.batchSize * Self.slotBytes, alignment: 64)
+        touchedSlots.reserveCapacity(Self.batchSize)
+        for index in 0..<Self.batchSize {
+            iovecs[index] = iovec(iov_base: buffers + index * Self.slotBytes, iov_len: Self.slotBytes)
+            headers[index].msg_hdr = msghdr(
+                msg_name: UnsafeMutableRawPointer(addresses + index), msg_namelen: socklen_t(MemoryLayout<sockaddr_in>.size),
+                msg_iov: iovecs + index, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
+        }
     }
 
     deinit {
@@ -79,19 +94,19 @@ final class DatagramService {
         buffers.deallocate()
     }
 
-    /// One `recvmmsg`; returns how many datagrams arrived.
+    /// One `recvmmsg`; returns how many datagrams arrived. The headers are set up once; only
+    /// what the kernel changed in the last batch is reset.
     func receiveBatch() -> Int {
-        for index in 0..<Self.batchSize {
-            iovecs[index] = iovec(iov_base: buffers + index * Self.slotBytes, iov_len: Self.slotBytes)
-            addresses[index] = sockaddr_in()
-            headers[index].msg_hdr = msghdr(
-                msg_name: UnsafeMutableRawPointer(addresses + index), msg_namelen: socklen_t(MemoryLayout<sockaddr_in>.size),
-                msg_iov: iovecs + index, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
+        for index in 0..<lastCount {
+            headers[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in>.size)
+            headers[index].msg_hdr.msg_flags = 0
             headers[index].msg_len = 0
         }
         guard case .processed(let count)? = try? system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC)) else {
+            lastCount = 0
             return 0
         }
+        lastCount = Int(count)
         return Int(count)
     }
 

@@ -30,6 +30,9 @@ public struct NetworkConfiguration: Sendable, Hashable {
     /// domain member registers; `1d` reaches a domain's local master browser, `1c` its domain
     /// controllers).
     public var destinationSuffix: UInt8 = 0x00
+    /// The datagram service's socket receive buffer: how big a burst it absorbs while busy.
+    /// Above `net.core.rmem_max` it needs CAP_NET_ADMIN (root); otherwise the kernel caps it.
+    public var receiveBufferBytes = 4 << 20
     /// How long a NetBIOS name query waits for an answer.
     public var nameQueryMilliseconds = 750
 

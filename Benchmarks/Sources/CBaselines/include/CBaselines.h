@@ -105,6 +105,9 @@ void cb_malloc_trim(void);
 /// Writes `text` to stderr, unbuffered.
 void cb_stderr(const char *text);
 
+/// CPU time (user + system) this process has used, in nanoseconds (all its threads).
+uint64_t cb_process_cpu_ns(void);
+
 /// Resident set size of this process, in bytes (from /proc/self/statm).
 uint64_t cb_rss_bytes(void);
 
@@ -143,9 +146,10 @@ int cb_mq_send(const char *name, uint32_t writer, int payload, double seconds, d
 
 // MARK: UDP (NetBIOS datagrams on loopback)
 
-/// A UDP socket bound to 127.0.0.1:port (0: any free port) with a 4 MiB receive buffer;
-/// returns the descriptor or -errno, and the bound port in *bound.
-int cb_udp_bind(int port, int *bound);
+/// A UDP socket bound to 127.0.0.1:port (0: any free port) with a receive buffer of
+/// `buffer_bytes` (SO_RCVBUFFORCE when permitted); returns the descriptor or -errno, and the
+/// bound port in *bound.
+int cb_udp_bind(int port, int buffer_bytes, int *bound);
 
 /// The plain C receiver: epoll + recvmmsg of `batch`, at most 4 calls per event, stopping at a
 /// short batch, until `done_fd` reports EOF and the socket is empty. Each datagram's last
@@ -158,7 +162,7 @@ int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally)
 /// stamping the message header at each datagram's `length - payload`; paced at `rate` (0: as fast
 /// as it goes). Refused datagrams (EAGAIN, ENOBUFS) are counted.
 int cb_udp_blast(int port, const unsigned char *templates, int count, int stride, const int *lengths, int payload,
-                 uint32_t writer, int batch, double seconds, double rate, cb_send_stats *stats);
+                 uint32_t writer, int batch, double seconds, double rate, uint64_t max_messages, cb_send_stats *stats);
 
 /// The kernel's UDP receive-buffer drops so far in this network namespace (RcvbufErrors +
 /// InErrors of /proc/net/snmp).
