@@ -10,14 +10,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int cb_udp_bind(int port, int buffer_bytes, int *bound) {
+static int udp_bind(uint32_t host, int port, int buffer_bytes, int *bound);
+
+int cb_udp_bind(int port, int buffer_bytes, int *bound) { return udp_bind(INADDR_LOOPBACK, port, buffer_bytes, bound); }
+
+int cb_udp_bind_any(int port, int buffer_bytes, int *bound) { return udp_bind(INADDR_ANY, port, buffer_bytes, bound); }
+
+static int udp_bind(uint32_t host, int port, int buffer_bytes, int *bound) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
     if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer_bytes, sizeof buffer_bytes) < 0) {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof buffer_bytes);
     }
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_addr.s_addr = htonl(host);
     if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
         int code = errno;
         close(fd);
@@ -88,14 +94,18 @@ int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally)
     return 0;
 }
 
-int cb_udp_blast(int port, const unsigned char *templates, int count, int stride, const int *lengths, int payload,
+int cb_udp_blast(const char *host, int port, const unsigned char *templates, int count, int stride, const int *lengths, int payload,
                  uint32_t writer, int batch, double seconds, double rate, uint64_t max_messages, cb_send_stats *stats) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
-    int size = 4 << 20;
+    int size = 4 << 20, on = 1;
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
     struct sockaddr_in address = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (inet_pton(AF_INET, host, &address.sin_addr) != 1) {
+        close(fd);
+        return -EINVAL;
+    }
     if (connect(fd, (struct sockaddr *)&address, sizeof address) < 0) {
         int code = errno;
         close(fd);

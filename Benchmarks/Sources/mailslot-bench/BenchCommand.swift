@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailslot-bench",
         abstract: "Measure mailslot throughput, loss and latency against C AF_UNIX and POSIX mq baselines.",
-        subcommands: [RunCommand.self, WriterCommand.self, MemoryProbeCommand.self],
+        subcommands: [RunCommand.self, WriterCommand.self, MemoryProbeCommand.self, UDPReceiverCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

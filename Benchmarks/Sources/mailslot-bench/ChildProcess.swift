@@ -16,7 +16,7 @@ struct ChildProcess {
         return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
     }()
 
-    init(arguments: [String], holdOpen: Int32) throws(BenchError) {
+    init(arguments: [String], holdOpen: Int32, stdin: Int32? = nil, executable: String = ChildProcess.executable) throws(BenchError) {
         var pipeEnds: [Int32] = [0, 0]
         let piped = cb_pipe(&pipeEnds)
         guard piped == 0 else { throw .system("pipe2", -piped) }
@@ -25,10 +25,11 @@ struct ChildProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
         posix_spawn_file_actions_adddup2(&actions, holdOpen, 3)
-        let argv = ([Self.executable] + arguments).map { strdup($0) } + [nil]
+        if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, Self.executable, &actions, nil, argv, environ)
+        let status = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         close(pipeEnds[1])
         guard status == 0 else {
             close(pipeEnds[0])
@@ -36,6 +37,22 @@ struct ChildProcess {
         }
         self.pid = pid
         self.output = pipeEnds[0]
+    }
+
+    /// Reads stdout until a line starting with `prefix` (or end of output); returns it.
+    func readLine(startingWith prefix: String) -> String? {
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(output, &byte, 1) == 1 {
+            if byte == 10 {
+                let text = String(decoding: line, as: UTF8.self)
+                if text.hasPrefix(prefix) { return text }
+                line.removeAll()
+            } else {
+                line.append(byte)
+            }
+        }
+        return nil
     }
 
     /// Waits for the child and returns its stdout; throws when it failed.

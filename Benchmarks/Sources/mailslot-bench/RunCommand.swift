@@ -11,8 +11,8 @@ struct RunCommand: ParsableCommand {
             Scenarios: a = 1 writer → 1 mailslot (64/424/1400 B); b = 8 writers → 1 mailslot; \
             c = 2 writers over 1/100/1000/10000 mailslots; d = offered-rate sweep (loss under load); \
             e = RSS per idle mailslot (10k, 100k); f = UDP ingest of MS-MAIL datagrams over 1/1000/10000 \
-            mailslots. Baselines, measured in the same run: a C AF_UNIX datagram pair and a C POSIX \
-            message-queue pair (a-d), a C recvmmsg receiver and a SwiftNIO DatagramChannel receiver (f). \
+            mailslots; g = a domain broadcast fanned out to 3 hosts (network namespaces; needs root). Baselines, measured in the same run: a C AF_UNIX datagram pair and a C POSIX \
+            message-queue pair (a-d), a C recvmmsg receiver and a SwiftNIO DatagramChannel receiver (f), C recvmmsg receivers (g). \
             Progress goes to stderr.
             """)
 
@@ -21,7 +21,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "quick (about a minute) or full (several minutes, 3 repetitions, medians).")
     var profile: ProfileName = .quick
     @Option(help: "Scenarios to run, e.g. a,b,d.")
-    var scenarios = "a,b,c,d,e,f"
+    var scenarios = "a,b,c,d,e,f,g"
     @Option(help: "Write every row as JSON to this file.")
     var json: String?
     @Option(help: "Seconds each trial writes (overrides the profile).")
@@ -32,7 +32,7 @@ struct RunCommand: ParsableCommand {
     var kernelQueue = 1024
 
     func validate() throws {
-        let known: Set<String> = ["a", "b", "c", "d", "e", "f"]
+        let known: Set<String> = ["a", "b", "c", "d", "e", "f", "g"]
         for name in scenarioSet where !known.contains(name) { throw ValidationError("unknown scenario \(name)") }
         if let seconds, !(seconds > 0 && seconds <= 600) { throw ValidationError("--seconds must be in (0, 600]") }
         if let repetitions, !(1...50).contains(repetitions) { throw ValidationError("--repetitions must be 1…50") }
@@ -59,6 +59,7 @@ struct RunCommand: ParsableCommand {
         if scenarioSet.contains("d") { try runner.rateSweep() }
         if scenarioSet.contains("e") { try runner.memory() }
         if scenarioSet.contains("f") { try runner.udpIngest() }
+        if scenarioSet.contains("g") { try runner.broadcastFanOut(receivers: 3) }
         print(facts, terminator: "")
         print(Table.render(runner.rows), terminator: "")
         print("ratio: ours ÷ baseline delivered/s (e: bytes per idle mailslot ÷ 2 KiB budget). unacct: sent − delivered − counted drops − write errors, summed over repetitions.")

@@ -27,6 +27,7 @@ final class ScenarioRunner {
         if scenarios.contains("d") { count += profile.sweep.count * 3 * reps + (scenarios.contains("a") ? 0 : reps) }
         if scenarios.contains("e") { count += profile.memory.count }
         if scenarios.contains("f") { count += profile.udpMailslots.count * 3 * reps * 2 }
+        if scenarios.contains("g") { count += 2 * reps }
         planned = count
     }
 
@@ -200,6 +201,14 @@ final class ScenarioRunner {
     }
 
     // MARK: Progress on stderr
+
+    /// Adds a row made elsewhere (scenario g).
+    func append(_ row: ResultRow) { rows.append(row) }
+
+    /// Progress for a trial run elsewhere (scenario g).
+    func announce(_ scenario: String, _ label: String, _ transport: String, _ rep: Int) {
+        progress(scenario, label, transport, rep, profile.repetitions)
+    }
 
     private func progress(_ scenario: String, _ label: String, _ transport: String, _ rep: Int, _ reps: Int) {
         done += 1

@@ -13,7 +13,7 @@ final class UDPMailslotReceiver: Receiver {
     private var servers: [MailslotServer] = []
     private let kernelDropsBefore = cb_udp_kernel_drops()
 
-    init(prefix: String, count: Int, tally: Tally, bufferBytes: Int) throws(BenchError) {
+    init(prefix: String, count: Int, tally: Tally, bufferBytes: Int, port requested: UInt16 = 0) throws(BenchError) {
         self.prefix = prefix
         let counters = tally.pointer
         do {
@@ -22,7 +22,7 @@ final class UDPMailslotReceiver: Receiver {
             network.receiveBufferBytes = bufferBytes
             network.computerName = "BENCH"
             network.domain = "BENCHDOM"
-            network.udpPort = 0
+            network.udpPort = requested
             try engine.startDatagramService(network)
             port = engine.datagramPort ?? 0
             for index in 0..<count {
@@ -54,11 +54,11 @@ final class RecvmmsgReceiver: Receiver {
     private let payload: Int
     private let kernelDropsBefore = cb_udp_kernel_drops()
 
-    init(prefix: String, payload: Int, bufferBytes: Int) throws(BenchError) {
+    init(prefix: String, payload: Int, bufferBytes: Int, port requested: Int32 = 0, anyAddress: Bool = false) throws(BenchError) {
         self.prefix = prefix
         self.payload = payload
         var bound: Int32 = 0
-        fd = cb_udp_bind(0, Int32(bufferBytes), &bound)
+        fd = anyAddress ? cb_udp_bind_any(requested, Int32(bufferBytes), &bound) : cb_udp_bind(requested, Int32(bufferBytes), &bound)
         guard fd >= 0 else { throw .system("cb_udp_bind", -fd) }
         port = bound
     }

@@ -27,6 +27,8 @@ struct WriterCommand: ParsableCommand {
     @Option var cpu: Int32 = -1
     /// For `udp-blast`: the receiver's UDP port on 127.0.0.1.
     @Option var port: Int32 = 0
+    /// For `udp-blast`: where to send (a broadcast address sends DIRECT_GROUP to BENCHDOM<00>).
+    @Option var host = "127.0.0.1"
     /// Stop after this many messages (0: write for `--seconds`).
     @Option var total: UInt64 = 0
 
@@ -64,10 +66,12 @@ struct WriterCommand: ParsableCommand {
         var templates: [UInt8] = []
         var lengths: [Int32] = []
         let source = try NetBIOSName("BLASTER\(writerId)", suffix: 0)
-        let destination = try NetBIOSName("BENCH", suffix: 0)
+        let group = host.hasSuffix(".255")
+        let destination = try NetBIOSName(group ? "BENCHDOM" : "BENCH", suffix: 0)
         for index in Swift.stride(from: first, to: count, by: step) {
             var encoder = MailslotWriteEncoder(
-                type: .directUnique, source: source, destination: destination, mailslotName: "\\MAILSLOT\\\(prefix)\\\(index)")
+                type: group ? .directGroup : .directUnique, source: source, destination: destination,
+                mailslotName: "\\MAILSLOT\\\(prefix)\\\(index)")
             encoder.sourceIP = 0x7F00_0001
             let datagram = try encoder.encode([UInt8](repeating: 0, count: payload))
             guard datagram.count <= stride else { throw ValidationError("datagram of \(datagram.count) bytes") }
@@ -76,7 +80,7 @@ struct WriterCommand: ParsableCommand {
         }
         var stats = cb_send_stats()
         let status = cb_udp_blast(
-            port, templates, Int32(lengths.count), Int32(stride), lengths, Int32(payload), writerId, Int32(batch),
+            host, port, templates, Int32(lengths.count), Int32(stride), lengths, Int32(payload), writerId, Int32(batch),
             seconds, rate, total, &stats)
         guard status == 0 else { throw BenchError.system("cb_udp_blast", -status) }
         return stats

@@ -151,6 +151,9 @@ int cb_mq_send(const char *name, uint32_t writer, int payload, double seconds, d
 /// bound port in *bound.
 int cb_udp_bind(int port, int buffer_bytes, int *bound);
 
+/// As cb_udp_bind, on 0.0.0.0 (so the socket also gets broadcasts).
+int cb_udp_bind_any(int port, int buffer_bytes, int *bound);
+
 /// The plain C receiver: epoll + recvmmsg of `batch`, at most 4 calls per event, stopping at a
 /// short batch, until `done_fd` reports EOF and the socket is empty. Each datagram's last
 /// `payload` bytes are the message (what a mailslot receiver would hand on); they go through
@@ -161,7 +164,7 @@ int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally)
 /// every `stride` bytes, `lengths` each) round-robin to 127.0.0.1:port with sendmmsg of `batch`,
 /// stamping the message header at each datagram's `length - payload`; paced at `rate` (0: as fast
 /// as it goes). Refused datagrams (EAGAIN, ENOBUFS) are counted.
-int cb_udp_blast(int port, const unsigned char *templates, int count, int stride, const int *lengths, int payload,
+int cb_udp_blast(const char *host, int port, const unsigned char *templates, int count, int stride, const int *lengths, int payload,
                  uint32_t writer, int batch, double seconds, double rate, uint64_t max_messages, cb_send_stats *stats);
 
 /// The kernel's UDP receive-buffer drops so far in this network namespace (RcvbufErrors +
