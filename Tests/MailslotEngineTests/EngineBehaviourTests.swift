@@ -266,4 +266,17 @@ struct EngineLoopTests {
         engine.run()  // would spin forever if the early stop were lost
         #expect(got == Array("already here".utf8))
     }
+
+    @Test("run(checkingEvery:until:) serves messages and returns once the condition holds")
+    func runUntilCondition() throws {
+        let engine = try MailslotEngine()
+        let slot = try MailslotName(localPath: uniqueMailslotPath("until"))
+        let server = try engine.createMailslot(slot)
+        var count = 0
+        try server.onMessage { _ in count += 1 }
+        let client = try MailslotClient(slot)
+        for index in 0..<5 { try client.write("m\(index)") }
+        engine.run(checkingEvery: 0.01) { count == 5 }
+        #expect(count == 5)
+    }
 }

@@ -65,6 +65,34 @@ struct MailslotDatagramTests {
         #expect(throws: WireError.badComputerName("SIXTEENCHARSLONG")) { try NetBIOSName("SIXTEENCHARSLONG", suffix: 0) }
     }
 
+    @Test("names print as tshark does and parse back, non-printable bytes included")
+    func nameDescriptions() throws {
+        for text in ["TESTDOMAIN<1d>", "<01><02>__MSBROWSE__<02><01>", "*<00>", "PYHOST<00>.scope.example"] {
+            let name = try #require(NetBIOSName(description: text))
+            #expect(name.description == text)
+        }
+        #expect(NetBIOSName(description: "") == nil)
+        #expect(NetBIOSName(description: "SIXTEENCHARSLONG<00>") == nil)
+        #expect(NetBIOSName(description: "NAME<00>") == (try NetBIOSName("name", suffix: 0)))
+    }
+
+    @Test("a NetBIOS name query is the 50 bytes RFC 1002 gives, and only a matching positive answer is taken")
+    func nameQuery() throws {
+        let name = try NetBIOSName("PDC", suffix: 0)
+        let query = NameQuery.request(id: 0x1234, name: name)
+        #expect(query.count == 50)
+        #expect(Array(query[0..<12]) == [0x12, 0x34, 0x01, 0x10, 0, 1, 0, 0, 0, 0, 0, 0])
+        #expect(Array(query[46..<50]) == [0, 0x20, 0, 1])
+        var answer: [UInt8] = [0x12, 0x34, 0x85, 0x00, 0, 0, 0, 1, 0, 0, 0, 0] + Array(query[12..<46])
+        answer += [0, 0x20, 0, 1, 0, 0, 0, 60, 0, 6, 0, 0, 10, 138, 0, 3]
+        #expect(answer.withUnsafeBytes { NameQuery.addresses(inResponse: $0, id: 0x1234, name: name) } == [0x0A8A_0003])
+        #expect(answer.withUnsafeBytes { NameQuery.addresses(inResponse: $0, id: 0x9999, name: name) } == nil)
+        var negative = answer
+        negative[3] = 0x03  // RCODE 3: no such name
+        #expect(negative.withUnsafeBytes { NameQuery.addresses(inResponse: $0, id: 0x1234, name: name) } == nil)
+        #expect(Array(answer.prefix(20)).withUnsafeBytes { NameQuery.addresses(inResponse: $0, id: 0x1234, name: name) } == nil)
+    }
+
     @Test("sizes: 424 data bytes to a group, 443 name + data bytes in all")
     func sizeLimits() throws {
         let source = try NetBIOSName("A", suffix: 0)
