@@ -1,11 +1,13 @@
 #define _GNU_SOURCE
 #include "CBaselines.h"
+#include "batch.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 int cb_pacer_due(const cb_pacer *pacer, uint64_t attempted, int batch) {
@@ -42,6 +44,47 @@ uint64_t cb_process_cpu_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int cb_batch_init(cb_batch *batch, int count, size_t slot) {
+    batch->count = count;
+    batch->slot = slot;
+    batch->headers = calloc((size_t)count, sizeof *batch->headers);
+    batch->vectors = calloc((size_t)count, sizeof *batch->vectors);
+    batch->buffers = calloc((size_t)count, slot);
+    if (!batch->headers || !batch->vectors || !batch->buffers) {
+        cb_batch_free(batch);
+        return -ENOMEM;
+    }
+    for (int i = 0; i < count; i++) {
+        batch->vectors[i].iov_base = batch->buffers + (size_t)i * slot;
+        batch->vectors[i].iov_len = slot;
+        batch->headers[i].msg_hdr.msg_iov = &batch->vectors[i];
+        batch->headers[i].msg_hdr.msg_iovlen = 1;
+    }
+    return 0;
+}
+
+void cb_batch_free(cb_batch *batch) {
+    free(batch->buffers);
+    free(batch->vectors);
+    free(batch->headers);
+    batch->buffers = NULL;
+    batch->vectors = NULL;
+    batch->headers = NULL;
+}
+
+int cb_send_all(int fd, struct mmsghdr *headers, int count, int flags, int *error) {
+    int sent = 0;
+    *error = 0;
+    while (sent < count) {
+        int n = sendmmsg(fd, headers + sent, (unsigned)(count - sent), flags);
+        if (n > 0) { sent += n; continue; }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED) *error = -errno;
+        break;
+    }
+    return sent;
 }
 
 int cb_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CBaselines.h"
+#include "batch.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,16 +58,12 @@ int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally)
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event);
     event.data.u32 = 1;
     epoll_ctl(ep, EPOLL_CTL_ADD, done_fd, &event);
-    const int slot = 2048;
-    struct mmsghdr *headers = calloc((size_t)batch, sizeof *headers);
-    struct iovec *vectors = calloc((size_t)batch, sizeof *vectors);
-    char *buffers = malloc((size_t)batch * slot);
-    for (int i = 0; i < batch; i++) {
-        vectors[i].iov_base = buffers + (size_t)i * slot;
-        vectors[i].iov_len = slot;
-        headers[i].msg_hdr.msg_iov = &vectors[i];
-        headers[i].msg_hdr.msg_iovlen = 1;
+    cb_batch scratch;
+    if (cb_batch_init(&scratch, batch, 2048) < 0) {
+        close(ep);
+        return -ENOMEM;
     }
+    struct mmsghdr *headers = scratch.headers;
     struct epoll_event ready[2];
     int done = 0;
     while (!done) {
@@ -87,9 +84,7 @@ int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally)
         nanosleep(&pause, NULL);
         receive_datagrams(fd, headers, batch, payload, 1, tally);
     } while (tally->received != before);
-    free(buffers);
-    free(vectors);
-    free(headers);
+    cb_batch_free(&scratch);
     close(ep);
     return 0;
 }
@@ -111,14 +106,12 @@ int cb_udp_blast(const char *host, int port, const unsigned char *templates, int
         close(fd);
         return -code;
     }
-    struct mmsghdr *headers = calloc((size_t)batch, sizeof *headers);
-    struct iovec *vectors = calloc((size_t)batch, sizeof *vectors);
-    unsigned char *buffers = malloc((size_t)batch * (size_t)stride);
-    for (int i = 0; i < batch; i++) {
-        vectors[i].iov_base = buffers + (size_t)i * (size_t)stride;
-        headers[i].msg_hdr.msg_iov = &vectors[i];
-        headers[i].msg_hdr.msg_iovlen = 1;
+    cb_batch datagrams;
+    if (cb_batch_init(&datagrams, batch, (size_t)stride) < 0) {
+        close(fd);
+        return -ENOMEM;
     }
+    struct iovec *vectors = datagrams.vectors;
     memset(stats, 0, sizeof *stats);
     cb_pacer pacer = {cb_now_ns(), rate};
     stats->start_ns = pacer.start_ns;
@@ -136,23 +129,14 @@ int cb_udp_blast(const char *host, int port, const unsigned char *templates, int
             cb_stamp((unsigned char *)vectors[i].iov_base + length - payload, writer, (uint32_t)(stats->attempted + i), now);
             next = next + 1 == count ? 0 : next + 1;
         }
-        int sent = 0;
-        while (sent < due) {
-            int n = sendmmsg(fd, headers + sent, (unsigned)(due - sent), 0);
-            if (n > 0) { sent += n; continue; }
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && errno != EAGAIN && errno != ENOBUFS && errno != ECONNREFUSED) result = -errno;
-            break;
-        }
+        int sent = cb_send_all(fd, datagrams.headers, due, 0, &result);
         stats->attempted += (uint64_t)due;
         stats->sent += (uint64_t)sent;
         stats->refused += (uint64_t)(due - sent);
         if (result < 0) break;
     }
     stats->end_ns = cb_now_ns();
-    free(buffers);
-    free(vectors);
-    free(headers);
+    cb_batch_free(&datagrams);
     close(fd);
     return result;
 }

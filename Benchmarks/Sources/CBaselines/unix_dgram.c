@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CBaselines.h"
+#include "batch.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -64,15 +65,12 @@ int cb_unix_receive(const int *fds, int count, int batch, int max_size, int done
             return -code;
         }
     }
-    struct mmsghdr *headers = calloc((size_t)batch, sizeof *headers);
-    struct iovec *vectors = calloc((size_t)batch, sizeof *vectors);
-    char *buffers = malloc((size_t)batch * (size_t)max_size);
-    for (int i = 0; i < batch; i++) {
-        vectors[i].iov_base = buffers + (size_t)i * (size_t)max_size;
-        vectors[i].iov_len = (size_t)max_size;
-        headers[i].msg_hdr.msg_iov = &vectors[i];
-        headers[i].msg_hdr.msg_iovlen = 1;
+    cb_batch scratch;
+    if (cb_batch_init(&scratch, batch, (size_t)max_size) < 0) {
+        close(ep);
+        return -ENOMEM;
     }
+    struct mmsghdr *headers = scratch.headers;
     struct epoll_event ready[256];
     int done = 0;
     while (!done) {
@@ -90,9 +88,7 @@ int cb_unix_receive(const int *fds, int count, int batch, int max_size, int done
     }
     // Every writer has exited, so all it sent is queued already: drain everything.
     for (int i = 0; i < count; i++) receive_from(fds[i], headers, batch, 1, tally);
-    free(buffers);
-    free(vectors);
-    free(headers);
+    cb_batch_free(&scratch);
     close(ep);
     return 0;
 }
@@ -118,14 +114,11 @@ int cb_unix_send(const char *prefix, int count, int first, int step, uint32_t wr
         }
         fds[d] = fd;
     }
-    struct mmsghdr *headers = calloc((size_t)batch, sizeof *headers);
-    struct iovec *vectors = calloc((size_t)batch, sizeof *vectors);
-    char *buffers = calloc((size_t)batch, (size_t)payload);
-    for (int i = 0; i < batch; i++) {
-        vectors[i].iov_base = buffers + (size_t)i * (size_t)payload;
-        vectors[i].iov_len = (size_t)payload;
-        headers[i].msg_hdr.msg_iov = &vectors[i];
-        headers[i].msg_hdr.msg_iovlen = 1;
+    cb_batch messages;
+    if (cb_batch_init(&messages, batch, (size_t)payload) < 0) {
+        cb_close_all(fds, destinations);
+        free(fds);
+        return -ENOMEM;
     }
     memset(stats, 0, sizeof *stats);
     cb_pacer pacer = {cb_now_ns(), rate};
@@ -137,15 +130,8 @@ int cb_unix_send(const char *prefix, int count, int first, int step, uint32_t wr
         int due = cb_pacer_due(&pacer, stats->attempted, batch);
         if (due == 0) continue;
         uint64_t now = cb_now_ns();
-        for (int i = 0; i < due; i++) cb_stamp(vectors[i].iov_base, writer, (uint32_t)(stats->attempted + i), now);
-        int sent = 0;
-        while (sent < due) {
-            int n = sendmmsg(fds[d], headers + sent, (unsigned)(due - sent), flags);
-            if (n > 0) { sent += n; continue; }
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0 && errno != EAGAIN) result = -errno;
-            break;
-        }
+        for (int i = 0; i < due; i++) cb_stamp(messages.vectors[i].iov_base, writer, (uint32_t)(stats->attempted + i), now);
+        int sent = cb_send_all(fds[d], messages.headers, due, flags, &result);
         stats->attempted += (uint64_t)due;
         stats->sent += (uint64_t)sent;
         stats->refused += (uint64_t)(due - sent);
@@ -153,9 +139,7 @@ int cb_unix_send(const char *prefix, int count, int first, int step, uint32_t wr
     }
     stats->end_ns = cb_now_ns();
     cb_close_all(fds, destinations);
-    free(buffers);
-    free(vectors);
-    free(headers);
+    cb_batch_free(&messages);
     free(fds);
     return result;
 }
