@@ -30,12 +30,6 @@ extension MailslotEngine {
         return (try? system_localEndpoint(service.fd))?.port
     }
 
-    func stopDatagramService() {
-        guard let service = datagramService else { return }
-        ev_io_stop(loop, service.watcher)
-        datagramService = nil
-    }
-
     /// A readable event on the UDP port: up to 4 batches; each mailslot that got messages is
     /// handed them once per batch.
     func handleDatagrams() {

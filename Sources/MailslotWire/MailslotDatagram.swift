@@ -111,11 +111,6 @@ public struct MailslotDatagram: Sendable, Hashable {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[mailslotNameRange]), as: UTF8.self)
     }
 
-    /// The source address as text (`10.0.0.1`).
-    public var sourceAddress: String {
-        "\(sourceIP >> 24).\(sourceIP >> 16 & 0xFF).\(sourceIP >> 8 & 0xFF).\(sourceIP & 0xFF)"
-    }
-
     private static func hasMailslotPrefix(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
         let prefix: [UInt8] = Array("\\MAILSLOT\\".utf8)
         guard end - start > prefix.count else { return false }

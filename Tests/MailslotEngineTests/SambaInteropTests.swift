@@ -45,26 +45,44 @@ struct SambaInteropTests {
     }
 
     @Test(
-        "nmbd: our BROWSE mailslot receives its host announcement, and our host announcement enters its browse list",
+        "nmbd: answers our name query and takes our unique write; our BROWSE mailslot gets its announcement; ours enters its browse list",
         .enabled(if: nmbd, "Samba's nmbd is not installed (scripts/setup-peers.sh installs samba)"))
     func nmbdBrowse() throws {
         let lab = try NetworkLab(hosts: 2, label: "n")
         let samba = Self.sambaConfiguration([
             "workgroup = TESTDOMAIN", "netbios name = SAMBAH1", "interfaces = eth0", "bind interfaces only = yes",
             "local master = yes", "preferred master = yes", "os level = 65", "domain master = no", "wins support = no",
-            "dns proxy = no", "disable netbios = no", "server role = standalone server", "log level = 3",
+            "dns proxy = no", "disable netbios = no", "server role = standalone server", "log level = 4",
         ])
         defer { Self.remove(samba.directory) }
         let browse = try lab.spawn(
             1, binary, ["serve", "BROWSE", "--udp-port", "138", "--computer-name", "H2", "--domain", "TESTDOMAIN", "--format", "json"])
         #expect(browse.waitForStderrLine(startingWith: "ready") != nil)
-        let nmbd = try lab.spawn(0, "/usr/bin/timeout", ["60", "/usr/sbin/nmbd", "-F", "--debug-stdout", "-d", "3", "-s", samba.file])
+        let nmbd = try lab.spawn(0, "/usr/bin/timeout", ["60", "/usr/sbin/nmbd", "-F", "--debug-stdout", "-d", "4", "-s", samba.file])
         defer { nmbd.kill(SIGTERM) }
         // nmbd announces itself on \MAILSLOT\BROWSE (DIRECT_GROUP to TESTDOMAIN<1d>) at start-up.
         let announcement = browse.waitForStdoutLine(startingWith: "{", timeout: 15)
         #expect(announcement?.contains("\"name\":\"SAMBAH1<00>\",\"to\":\"TESTDOMAIN<1d>\",\"kind\":\"group\"") == true, "\(announcement ?? "none")")
         #expect(announcement?.contains("\"hex\":\"01") == true)  // opcode 1: HostAnnouncement
         #expect(announcement?.contains("53414d424148310000") == true)  // server name SAMBAH1
+        // \\SAMBAH1 resolves by a NetBIOS name query that nmbd answers (no name map, no DNS), and
+        // nmbd receives the unique write (it logs mailslot writes to names it owns at -d 4).
+        // nmbd answers name queries once its names are registered, a few seconds after start.
+        var received = false
+        var resolved = false
+        for _ in 0..<15 where !received {
+            let unique = try lab.run(1, binary, [
+                "write", "\\\\SAMBAH1\\mailslot\\TEST", "hello", "--computer-name", "H2", "--domain", "TESTDOMAIN",
+                "--broadcast", NetworkLab.broadcast,
+            ])
+            resolved = resolved || unique.code == 0
+            for _ in 0..<10 where !received && unique.code == 0 {
+                _ = nmbd.waitForExit(timeout: 0.1)
+                received = nmbd.standardOutput.contains("datagram from H2<00> to SAMBAH1<00> IP 10.138.0.2 for \\MAILSLOT\\TEST of type 104 len=5")
+            }
+        }
+        #expect(resolved, "no answer to our NetBIOS name query for SAMBAH1")
+        #expect(received, "\(nmbd.standardOutput.suffix(3000))")
         // nmbd takes announcements once it is the local master browser (about 23 s after start).
         var master = false
         for _ in 0..<400 where !master {
