@@ -173,14 +173,10 @@ public final class MailslotClient: @unchecked Sendable {
         return sent
     }
 
-    /// A batch to another computer: one datagram per message, in order.
+    /// A batch to another computer: one datagram per message, one `sendmmsg` per destination.
     private func writeRemote(_ batch: MailslotWriteBatch) throws(MailslotError) -> Int {
-        var sent = 0
-        while !batch.isEmpty {
-            try remote!.send(batch.pendingMessage)
-            batch.markSent(1)
-            sent += 1
-        }
+        let sent = try remote!.send(batch)
+        batch.markSent(sent)
         return sent
     }
 

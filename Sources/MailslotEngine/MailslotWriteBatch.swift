@@ -105,9 +105,9 @@ public final class MailslotWriteBatch {
         if start == end { removeAll() }
     }
 
-    /// The first message waiting to be sent.
-    var pendingMessage: UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: iovecs[start].iov_base, count: iovecs[start].iov_len)
+    /// The `offset`-th message waiting to be sent.
+    func message(at offset: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: iovecs[start + offset].iov_base, count: iovecs[start + offset].iov_len)
     }
 
     /// The headers of the messages waiting to be sent.

@@ -80,6 +80,26 @@ struct DatagramServiceTests {
         #expect(got.count == 3)
     }
 
+    @Test("a batched remote write sends every message with sendmmsg, in order")
+    func batchedRemoteWrite() throws {
+        let (engine, port) = try Self.serviceEngine("RECEIVER")
+        let path = uniqueMailslotPath("rbatch")
+        let server = try engine.createMailslot(MailslotName(localPath: path))
+        var got: [[UInt8]] = []
+        try server.onMessage { got.append(Array($0)) }
+        let hosts = Self.hostsFile("127.0.0.1 RECEIVER\n")
+        let client = try MailslotClient(
+            MailslotName("\\\\RECEIVER\\mailslot\\" + path), network: Self.network("SENDER", port: port, hostsFile: hosts))
+        let batch = MailslotWriteBatch(capacity: 20, maxMessageSize: 64)
+        for round in 0..<3 {
+            for index in 0..<20 { _ = try Array("r\(round)m\(index)".utf8).withUnsafeBytes { try batch.append($0) } }
+            #expect(try client.write(batch) == 20)
+            #expect(batch.isEmpty)
+        }
+        run(engine) { got.count == 60 }
+        #expect(got == (0..<3).flatMap { round in (0..<20).map { Array("r\(round)m\($0)".utf8) } })
+    }
+
     @Test("datagrams for other computers, malformed ones and unknown mailslots are dropped and counted")
     func dropsByCause() throws {
         let (engine, port) = try Self.serviceEngine("RECEIVER")

@@ -17,6 +17,8 @@ final class RemoteWriter {
     private var encoder: MailslotWriteEncoder
     private let destinations: [IPv4Endpoint]
     private var buffer = [UInt8](repeating: 0, count: 1024)
+    /// Encoded datagrams for batched writes (grown to the largest batch, then reused).
+    private let datagrams = OutgoingDatagrams()
 
     /// Whether writes go to a group (a domain) rather than one computer.
     var isGroup: Bool { encoder.type.isGroup }
@@ -86,12 +88,54 @@ final class RemoteWriter {
         return isGroup ? min(MailslotDatagram.groupDataLimit, byName) : byName
     }
 
+    /// Refuses a message this target cannot carry.
+    private func check(_ count: Int) throws(MailslotError) {
+        if isGroup, count > MailslotDatagram.groupDataLimit {
+            throw .badNetPath("a message to a domain holds at most 424 bytes, not \(count)")
+        }
+        guard count <= messageLimit else { throw .messageTooLarge(size: count, limit: messageLimit) }
+    }
+
+    /// Sends every message waiting in `batch` as datagrams, with one `sendmmsg` per destination.
+    /// - Returns: how many went (from the front; the rest, refused by a full socket buffer, stay).
+    func send(_ batch: MailslotWriteBatch) throws(MailslotError) -> Int {
+        let count = batch.count
+        for offset in 0..<count { try check(batch.length(at: offset)) }
+        let outgoing = datagrams.reserve(count)
+        for index in 0..<count {
+            encoder.id &+= 1
+            do throws(WireError) {
+                outgoing.setLength(index, try encoder.encode(batch.message(at: index), into: outgoing.slot(index)))
+            } catch {
+                throw .invalidParameter("cannot encode the datagram: \(error)")
+            }
+        }
+        var sent = 0
+        for (number, destination) in destinations.enumerated() {
+            outgoing.address(count, to: destination)
+            var done = 0
+            while done < count {
+                let outcome: IOResult<Int32>
+                do throws(SyscallError) {
+                    outcome = try system_sendmmsg(fd, outgoing.headers + done, count - done, blocking: false)
+                } catch {
+                    throw Self.sendError(error, host: destination.host)
+                }
+                guard case .processed(let went) = outcome, went > 0 else { break }
+                done += Int(went)
+            }
+            if number == 0 { sent = done }
+        }
+        return sent
+    }
+
+    private static func sendError(_ error: SyscallError, host: String) -> MailslotError {
+        error.errno == ENETUNREACH || error.errno == EHOSTUNREACH ? .badNetPath("\(host) is unreachable") : error.mailslotError
+    }
+
     /// Sends one message as one datagram to every destination.
     func send(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) {
-        if isGroup, bytes.count > MailslotDatagram.groupDataLimit {
-            throw .badNetPath("a message to a domain holds at most 424 bytes, not \(bytes.count)")
-        }
-        guard bytes.count <= messageLimit else { throw .messageTooLarge(size: bytes.count, limit: messageLimit) }
+        try check(bytes.count)
         encoder.id &+= 1
         let encoder = self.encoder
         let length: Int
@@ -108,9 +152,7 @@ final class RemoteWriter {
             switch result {
             case .success(.processed): continue
             case .success(.wouldBlock): refused += 1
-            case .failure(let error) where error.errno == ENETUNREACH || error.errno == EHOSTUNREACH:
-                throw .badNetPath("\(destination.host) is unreachable")
-            case .failure(let error): throw error.mailslotError
+            case .failure(let error): throw Self.sendError(error, host: destination.host)
             }
         }
         if refused == destinations.count { throw .queueFull }
