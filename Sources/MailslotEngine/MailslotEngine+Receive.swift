@@ -32,6 +32,10 @@ extension MailslotEngine {
         deliver(record)
     }
 
+    /// The fewest slots a receive claims before the ring grows: a batch of 8 keeps recvmmsg
+    /// worth its call while a busy mailslot's ring stays at a few KiB.
+    static let minimumClaimSlots = 8
+
     /// Moves everything the kernel holds for `record` into its ring (until EAGAIN or the quota).
     func drainSocket(_ record: SlotRecord) {
         while ingest(record) == .more {}
@@ -44,7 +48,7 @@ extension MailslotEngine {
         guard !record.paused else { return .ringFull }
         let limit = record.limit
         let estimate = record.sizeEstimate
-        guard let claim = record.ring.claim(slotPayload: estimate, maxSlots: batch.capacity) else {
+        guard let claim = record.ring.claim(slotPayload: estimate, maxSlots: batch.capacity, minSlots: Self.minimumClaimSlots) else {
             switch configuration.whenRingFull {
             case .drop:
                 return discardBatch(record)

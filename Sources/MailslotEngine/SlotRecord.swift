@@ -41,7 +41,9 @@ final class SlotRecord {
         let limit = MessageSizeLimit.effective(maxMessageSize)
         let quota = max(configuration.ringQuota, RingDescriptor.footprint(payload: limit))
         self.ring = DatagramRing(quota: quota, initialCapacity: configuration.ringInitialCapacity)
-        self.sizeEstimate = limit <= 4096 ? limit : 1024
+        // Big enough for common messages (a datagram up to 512 bytes lands in place); larger
+        // ones take the overflow path once and raise the estimate.
+        self.sizeEstimate = min(limit, 512)
         self.watcher = .allocate(capacity: 1)
     }
 

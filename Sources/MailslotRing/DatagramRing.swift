@@ -101,18 +101,26 @@ public struct DatagramRing: ~Copyable {
 
     /// Claims contiguous space for up to `maxSlots` records of `slotPayload` bytes each.
     ///
-    /// Grows the storage (up to the quota) when not even one slot fits.
+    /// Grows the storage (up to the quota) when fewer than `minSlots` fit, so a receiver's
+    /// batches do not shrink to a slot or two in a small ring; at the quota, any claim of at
+    /// least one slot is returned.
     /// - Returns: the claim, or `nil` when one slot does not fit even at the quota.
-    public mutating func claim(slotPayload: Int, maxSlots: Int = 1) -> RingClaim? {
-        precondition(slotPayload >= 0 && maxSlots >= 1, "bad claim")
+    public mutating func claim(slotPayload: Int, maxSlots: Int = 1, minSlots: Int = 1) -> RingClaim? {
+        precondition(slotPayload >= 0 && maxSlots >= 1 && minSlots >= 1, "bad claim")
         let stride = RingDescriptor.footprint(payload: slotPayload)
         guard stride <= quota else { return nil }
+        let wanted = min(minSlots, maxSlots)
         while true {
+            if capacity < quota, wanted > 1, capacity > 0, capacity &- usedBytes < wanted &* stride {
+                // Too small for the batch even when empty of anything but what is queued: grow.
+                grow(to: capacity << 1)
+                continue
+            }
             if let claim = claimInPlace(stride: stride, slotPayload: slotPayload, maxSlots: maxSlots) {
                 return claim
             }
             guard capacity < quota else { return nil }
-            grow(to: capacity == 0 ? max(initialCapacity, RingDescriptor.capacity(atLeast: stride)) : capacity << 1)
+            grow(to: capacity == 0 ? max(initialCapacity, RingDescriptor.capacity(atLeast: stride * wanted)) : capacity << 1)
         }
     }
 

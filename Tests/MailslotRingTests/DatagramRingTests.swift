@@ -25,6 +25,32 @@ extension DatagramRing {
 
 @Suite("Datagram ring")
 struct DatagramRingTests {
+    @Test("a claim grows the ring until its minimum number of slots fits, and no further than the quota")
+    func claimMinimumSlots() {
+        var ring = DatagramRing(quota: 1 << 14, initialCapacity: 4096)
+        do {
+            let claim = ring.claim(slotPayload: 512, maxSlots: 32, minSlots: 8)
+            let ok = (claim?.count ?? 0) >= 8 && ring.allocatedBytes == 8192
+            #expect(ok)
+            if let claim { ring.abort(claim) }
+        }
+        do {
+            // At the quota a claim takes what fits, even fewer than the minimum.
+            let claim = ring.claim(slotPayload: 4000, maxSlots: 32, minSlots: 8)
+            let ok = ring.allocatedBytes == 1 << 14 && (claim?.count ?? 0) >= 1 && (claim?.count ?? 0) < 8
+            #expect(ok)
+            if let claim { ring.abort(claim) }
+        }
+        do {
+            // The default asks for one slot: no growth beyond what one needs.
+            var small = DatagramRing(quota: 1 << 20, initialCapacity: 4096)
+            let claim = small.claim(slotPayload: 512, maxSlots: 32)
+            let ok = small.allocatedBytes == 4096 && (claim?.count ?? 0) == 7
+            #expect(ok)
+            if let claim { small.abort(claim) }
+        }
+    }
+
     @Test("an idle ring allocates nothing")
     func lazyStorage() {
         let ring = DatagramRing(quota: 1 << 20)

@@ -93,6 +93,9 @@ struct WriterCommand: ParsableCommand {
         for index in stride(from: first, to: count, by: step) {
             clients.append(try MailslotClient(MailslotName(localPath: "\(prefix)\\\(index)")))
         }
+        // Plain locals: an @Option's getter instantiates generic metadata on every access, which
+        // would put the harness's own cost into the measured loop.
+        let (payload, writerId, batch) = (self.payload, self.writerId, self.batch)
         let messages = MailslotWriteBatch(capacity: batch, maxMessageSize: payload)
         var stats = cb_send_stats()
         var pacer = cb_pacer(start_ns: cb_now_ns(), rate: rate)
