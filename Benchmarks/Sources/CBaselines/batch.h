@@ -26,4 +26,8 @@ void cb_batch_free(cb_batch *batch);
 /// other error as -errno in *error.
 int cb_send_all(int fd, struct mmsghdr *headers, int count, int flags, int *error);
 
+/// Waits on `fd` and `done_fd` with epoll, calling `on_ready(context)` whenever `fd` is
+/// readable, until `done_fd` reports (the writers have exited); returns 0 or -errno.
+int cb_serve_until_done(int fd, int done_fd, void (*on_ready)(void *context), void *context);
+
 #endif

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -85,6 +86,29 @@ int cb_send_all(int fd, struct mmsghdr *headers, int count, int flags, int *erro
         break;
     }
     return sent;
+}
+
+int cb_serve_until_done(int fd, int done_fd, void (*on_ready)(void *context), void *context) {
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (ep < 0) return -errno;
+    struct epoll_event event = {.events = EPOLLIN};
+    event.data.u32 = 0;
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event);
+    event.data.u32 = 1;
+    epoll_ctl(ep, EPOLL_CTL_ADD, done_fd, &event);
+    struct epoll_event ready[2];
+    int done = 0;
+    while (!done) {
+        int n = epoll_wait(ep, ready, 2, -1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) break;
+        for (int k = 0; k < n; k++) {
+            if (ready[k].data.u32 == 1) done = 1;
+            else on_ready(context);
+        }
+    }
+    close(ep);
+    return 0;
 }
 
 int cb_pipe(int fds[2]) { return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno; }

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CBaselines.h"
+#include "batch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,30 +32,25 @@ static void drain(int mq, char *buffer, long msgsize, cb_tally *tally) {
     }
 }
 
+typedef struct {
+    int mq;
+    char *buffer;
+    long msgsize;
+    cb_tally *tally;
+} mq_receiver;
+
+static void on_queue_ready(void *context) {
+    mq_receiver *r = context;
+    drain(r->mq, r->buffer, r->msgsize, r->tally);
+}
+
 int cb_mq_receive(int mq, long msgsize, int done_fd, cb_tally *tally) {
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    if (ep < 0) return -errno;
-    struct epoll_event event = {.events = EPOLLIN};
-    event.data.u32 = 0;
-    epoll_ctl(ep, EPOLL_CTL_ADD, mq, &event);
-    event.data.u32 = 1;
-    epoll_ctl(ep, EPOLL_CTL_ADD, done_fd, &event);
-    char *buffer = malloc((size_t)msgsize);
-    struct epoll_event ready[2];
-    int done = 0;
-    while (!done) {
-        int n = epoll_wait(ep, ready, 2, -1);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        for (int k = 0; k < n; k++) {
-            if (ready[k].data.u32 == 1) done = 1;
-            else drain(mq, buffer, msgsize, tally);
-        }
-    }
-    drain(mq, buffer, msgsize, tally);
-    free(buffer);
-    close(ep);
-    return 0;
+    mq_receiver r = {mq, malloc((size_t)msgsize), msgsize, tally};
+    if (!r.buffer) return -ENOMEM;
+    int status = cb_serve_until_done(mq, done_fd, on_queue_ready, &r);
+    drain(mq, r.buffer, msgsize, tally);
+    free(r.buffer);
+    return status;
 }
 
 int cb_mq_send(const char *name, uint32_t writer, int payload, double seconds, double rate, int blocking,

@@ -50,31 +50,23 @@ static void receive_datagrams(int fd, struct mmsghdr *headers, int batch, int pa
     }
 }
 
+typedef struct {
+    int fd, batch, payload;
+    struct mmsghdr *headers;
+    cb_tally *tally;
+} udp_receiver;
+
+static void on_socket_ready(void *context) {
+    udp_receiver *r = context;
+    receive_datagrams(r->fd, r->headers, r->batch, r->payload, 0, r->tally);
+}
+
 int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally) {
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    if (ep < 0) return -errno;
-    struct epoll_event event = {.events = EPOLLIN};
-    event.data.u32 = 0;
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event);
-    event.data.u32 = 1;
-    epoll_ctl(ep, EPOLL_CTL_ADD, done_fd, &event);
     cb_batch scratch;
-    if (cb_batch_init(&scratch, batch, 2048) < 0) {
-        close(ep);
-        return -ENOMEM;
-    }
+    if (cb_batch_init(&scratch, batch, 2048) < 0) return -ENOMEM;
     struct mmsghdr *headers = scratch.headers;
-    struct epoll_event ready[2];
-    int done = 0;
-    while (!done) {
-        int n = epoll_wait(ep, ready, 2, -1);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) break;
-        for (int k = 0; k < n; k++) {
-            if (ready[k].data.u32 == 1) done = 1;
-            else receive_datagrams(fd, headers, batch, payload, 0, tally);
-        }
-    }
+    udp_receiver r = {fd, batch, payload, headers, tally};
+    int status = cb_serve_until_done(fd, done_fd, on_socket_ready, &r);
     // The writers have exited, but loopback datagrams may still be in flight: drain until quiet.
     uint64_t before;
     do {
@@ -85,8 +77,7 @@ int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally)
         receive_datagrams(fd, headers, batch, payload, 1, tally);
     } while (tally->received != before);
     cb_batch_free(&scratch);
-    close(ep);
-    return 0;
+    return status;
 }
 
 int cb_udp_blast(const char *host, int port, const unsigned char *templates, int count, int stride, const int *lengths, int payload,
