@@ -1,3 +1,4 @@
+import Glibc
 import MailslotCore
 
 /// Where a local mailslot lives in the kernel: an abstract Unix datagram address derived from
@@ -43,7 +44,7 @@ struct LocalEndpoint: Hashable {
 
 /// The 128-bit FNV-1a hash of a mailslot's folded path (two 64-bit lanes with different
 /// offsets): what its local address is made of. Computable straight from a datagram's bytes.
-struct PathHash: Hashable {
+struct PathHash: Hashable, SocketAddress {
     var low: UInt64 = 0xcbf2_9ce4_8422_2325
     var high: UInt64 = 0x6c62_272e_07bb_0142
 
@@ -66,6 +67,21 @@ struct PathHash: Hashable {
     init(asciiPath bytes: UnsafeRawBufferPointer) {
         self.init()
         for byte in bytes { add(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
+    }
+
+    /// The local address `mailslot/<32 hex digits>` in the abstract namespace, written in place
+    /// (no allocation: the datagram service relays with it per datagram).
+    func withSockaddr<R, E: Error>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R) throws(E) -> R {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let count = withUnsafeMutableBytes(of: &address.sun_path) { path in
+            path[0] = 0
+            return writeAddress(into: UnsafeMutableRawBufferPointer(rebasing: path[1...]))
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + count)
+        return try withUnsafePointer(to: &address) { pointer throws(E) in
+            try pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address throws(E) in try body(address, length) }
+        }
     }
 
     /// Writes the local address `mailslot/<32 hex digits>` into `buffer` (at least 41 bytes).

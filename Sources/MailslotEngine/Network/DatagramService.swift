@@ -120,22 +120,7 @@ final class DatagramService {
     /// Sends `payload` to the local mailslot whose path hashes to `hash` (an address written in
     /// place: no allocation).
     func relay(_ payload: UnsafeRawBufferPointer, to hash: PathHash) -> Result<IOResult<Int>, SyscallError> {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let count = withUnsafeMutableBytes(of: &address.sun_path) { path in
-            path[0] = 0
-            return hash.writeAddress(into: UnsafeMutableRawBufferPointer(rebasing: path[1...]))
-        }
-        let length = socklen_t(MemoryLayout<sa_family_t>.size + 1 + count)
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                Result { () throws(SyscallError) in
-                    try syscall("sendto") {
-                        Glibc.sendto(relay, payload.baseAddress, payload.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), address, length)
-                    }
-                }
-            }
-        }
+        Result { () throws(SyscallError) in try system_sendto(relay, payload, to: hash) }
     }
 
     /// Whether a datagram to `destination` is for this host.

@@ -1,7 +1,7 @@
 import Glibc
 
 /// An IPv4 address and UDP port (`sockaddr_in`), in host byte order.
-public struct IPv4Endpoint: Hashable, Sendable, CustomStringConvertible {
+public struct IPv4Endpoint: Hashable, Sendable, CustomStringConvertible, SocketAddress {
     /// The address as a 32-bit number (10.0.0.1 → 0x0A000001).
     public var address: UInt32
     public var port: UInt16

@@ -3,29 +3,6 @@ import Glibc
 
 // The IPv4/UDP part of the syscall layer (same rules as Syscalls.swift).
 
-/// `bind(2)` to an IPv4 endpoint.
-func system_bind(_ fd: Int32, _ endpoint: IPv4Endpoint) throws(SyscallError) {
-    _ = try endpoint.withSockaddr { pointer, length throws(SyscallError) in
-        try syscallOrThrow("bind") { Glibc.bind(fd, pointer, length) }
-    }
-}
-
-/// `connect(2)` to an IPv4 endpoint (a UDP socket: sets its default destination).
-func system_connect(_ fd: Int32, _ endpoint: IPv4Endpoint) throws(SyscallError) {
-    _ = try endpoint.withSockaddr { pointer, length throws(SyscallError) in
-        try syscallOrThrow("connect") { Glibc.connect(fd, pointer, length) }
-    }
-}
-
-/// `sendto(2)`, non-blocking.
-func system_sendto(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, to endpoint: IPv4Endpoint) throws(SyscallError) -> IOResult<Int> {
-    try endpoint.withSockaddr { pointer, length throws(SyscallError) in
-        try syscall("sendto") {
-            Glibc.sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), pointer, length)
-        }
-    }
-}
-
 /// `recvfrom(2)`, non-blocking: the length and the sender.
 func system_recvfrom(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer) throws(SyscallError) -> IOResult<(Int, IPv4Endpoint)> {
     var storage = sockaddr_in()

@@ -47,17 +47,26 @@ func system_close(_ fd: Int32) {
     _ = Glibc.close(fd)
 }
 
-/// `bind(2)` to a Unix-domain address.
-func system_bind(_ fd: Int32, _ address: UnixAddress) throws(SyscallError) {
+/// `bind(2)`.
+func system_bind(_ fd: Int32, _ address: some SocketAddress) throws(SyscallError) {
     _ = try address.withSockaddr { pointer, length throws(SyscallError) in
         try syscallOrThrow("bind") { Glibc.bind(fd, pointer, length) }
     }
 }
 
-/// `connect(2)` to a Unix-domain address.
-func system_connect(_ fd: Int32, _ address: UnixAddress) throws(SyscallError) {
+/// `connect(2)` (on a datagram socket: sets its default destination).
+func system_connect(_ fd: Int32, _ address: some SocketAddress) throws(SyscallError) {
     _ = try address.withSockaddr { pointer, length throws(SyscallError) in
         try syscallOrThrow("connect") { Glibc.connect(fd, pointer, length) }
+    }
+}
+
+/// `sendto(2)` with `MSG_DONTWAIT | MSG_NOSIGNAL`.
+func system_sendto(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, to address: some SocketAddress) throws(SyscallError) -> IOResult<Int> {
+    try address.withSockaddr { pointer, length throws(SyscallError) in
+        try syscall("sendto") {
+            Glibc.sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), pointer, length)
+        }
     }
 }
 

@@ -1,8 +1,14 @@
 import Glibc
 
+/// An address the syscall layer can hand to the kernel as a `sockaddr`.
+protocol SocketAddress {
+    /// Calls `body` with the address as a `sockaddr` and its exact length.
+    func withSockaddr<R, E: Error>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R) throws(E) -> R
+}
+
 /// A Unix-domain socket address in the abstract namespace (Linux): a name with no file, freed
 /// by the kernel when the last descriptor of the bound socket closes (even after `kill -9`).
-struct UnixAddress {
+struct UnixAddress: SocketAddress {
     /// The abstract name, without the leading NUL.
     let name: [UInt8]
 
