@@ -22,7 +22,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
         .target(name: "MailslotCore"),
-        .target(name: "MailslotRing"),
+        // Test (debug) builds check the ring's invariants on every operation.
+        .target(name: "MailslotRing", swiftSettings: [.define("MAILSLOT_INTERNAL_CHECKS", .when(configuration: .debug))]),
         .target(name: "MailslotWire"),
         .target(name: "MailslotEngine", dependencies: ["CLibEv", "MailslotCore", "MailslotRing", "MailslotWire"]),
         .executableTarget(

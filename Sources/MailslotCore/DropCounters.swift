@@ -15,11 +15,35 @@ public struct DropCounters: Hashable, Sendable {
     public var unknownMailslot: UInt64 = 0
     /// Dropped because it was addressed to another computer or domain (network transport).
     public var wrongDestination: UInt64 = 0
+    /// Dropped by the kernel because the receiving socket's buffer was full (network transport;
+    /// the exact per-socket count of `SO_RXQ_OVFL`).
+    public var kernelBufferFull: UInt64 = 0
+    /// Dropped because the engine's ring memory cap (``EngineConfiguration``'s
+    /// `ringMemoryLimit`) was spent, though this mailslot was below its own quota.
+    public var engineMemoryFull: UInt64 = 0
+    /// Queued but never read: the last server handle closed with them in the queue (Win32
+    /// discards them the same way).
+    public var closedUnread: UInt64 = 0
 
     public init() {}
 
     /// All drops, whatever the cause.
-    public var total: UInt64 { queueFull + oversize + malformed + unknownMailslot + wrongDestination }
+    public var total: UInt64 {
+        queueFull &+ oversize &+ malformed &+ unknownMailslot &+ wrongDestination &+ kernelBufferFull &+ engineMemoryFull
+            &+ closedUnread
+    }
+
+    /// The non-zero causes as `name count` pairs, for summaries (`"none"` when there are none).
+    public var summary: String {
+        let causes: [(String, UInt64)] = [
+            ("queue-full", queueFull), ("oversize", oversize), ("malformed", malformed),
+            ("unknown-mailslot", unknownMailslot), ("wrong-destination", wrongDestination),
+            ("kernel-buffer-full", kernelBufferFull), ("engine-memory-full", engineMemoryFull),
+            ("closed-unread", closedUnread),
+        ]
+        let named = causes.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }
+        return named.isEmpty ? "none" : named.joined(separator: ", ")
+    }
 
     /// Adds another set of counters to these.
     public mutating func add(_ other: DropCounters) {
@@ -28,6 +52,9 @@ public struct DropCounters: Hashable, Sendable {
         malformed &+= other.malformed
         unknownMailslot &+= other.unknownMailslot
         wrongDestination &+= other.wrongDestination
+        kernelBufferFull &+= other.kernelBufferFull
+        engineMemoryFull &+= other.engineMemoryFull
+        closedUnread &+= other.closedUnread
     }
 }
 
@@ -39,13 +66,20 @@ public struct MailslotStatistics: Hashable, Sendable {
     public var delivered: UInt64 = 0
     /// Datagrams dropped, by cause.
     public var drops = DropCounters()
+    /// Receive calls that failed with an error other than "nothing to read" (the datagrams stay
+    /// in the kernel and are read by a later call; the count shows that something is wrong).
+    public var receiveErrors: UInt64 = 0
 
     public init() {}
+
+    /// Messages received and not yet delivered or dropped at close: what is queued now.
+    public var queued: UInt64 { received &- delivered &- drops.closedUnread }
 
     /// Adds another mailslot's counters to these.
     public mutating func add(_ other: MailslotStatistics) {
         received &+= other.received
         delivered &+= other.delivered
         drops.add(other.drops)
+        receiveErrors &+= other.receiveErrors
     }
 }

@@ -24,6 +24,10 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidHandle
     /// A parameter is out of range (`ERROR_INVALID_PARAMETER`).
     case invalidParameter(String)
+    /// The call cannot run now because the same mailslot is in the middle of another operation
+    /// on this thread, such as a blocking read of a mailslot from inside its own callback
+    /// (`ERROR_BUSY`).
+    case busy(String)
     /// A remote or domain target cannot be reached, or a domain write exceeds 424 bytes
     /// (`ERROR_BAD_NETPATH`).
     case badNetPath(String)
@@ -45,6 +49,7 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
         case .queueFull: Win32Error.notEnoughQuota
         case .serverGone: Win32Error.brokenPipe
         case .invalidHandle: Win32Error.invalidHandle
+        case .busy: Win32Error.busy
         case .badNetPath: Win32Error.badNetPath
         case .systemLimit: Win32Error.noSystemResources
         case .system: Win32Error.genFailure
@@ -69,6 +74,7 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
         case .serverGone: what = "server gone: the mailslot was closed"
         case .invalidHandle: what = "invalid handle: it was closed"
         case .invalidParameter(let detail): what = "invalid parameter: \(detail)"
+        case .busy(let detail): what = "busy: \(detail)"
         case .badNetPath(let detail): what = "bad network path: \(detail)"
         case .systemLimit(let call, let errno): what = "system limit: \(call) failed with errno \(errno)"
         case .system(let call, let errno): what = "system error: \(call) failed with errno \(errno)"
@@ -85,6 +91,7 @@ public enum Win32Error {
     public static let invalidHandle: UInt32 = 6
     public static let genFailure: UInt32 = 31
     public static let badNetPath: UInt32 = 53
+    public static let busy: UInt32 = 170
     public static let invalidParameter: UInt32 = 87
     public static let brokenPipe: UInt32 = 109
     public static let semTimeout: UInt32 = 121
@@ -104,6 +111,7 @@ public enum Win32Error {
         case invalidHandle: "ERROR_INVALID_HANDLE"
         case genFailure: "ERROR_GEN_FAILURE"
         case badNetPath: "ERROR_BAD_NETPATH"
+        case busy: "ERROR_BUSY"
         case invalidParameter: "ERROR_INVALID_PARAMETER"
         case brokenPipe: "ERROR_BROKEN_PIPE"
         case semTimeout: "ERROR_SEM_TIMEOUT"

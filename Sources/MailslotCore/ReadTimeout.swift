@@ -39,17 +39,29 @@ public enum ReadTimeout: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The wait in seconds, `nil` for forever.
+    /// The wait in seconds, `nil` for forever. Every spelling means what Win32 means by its
+    /// value: `.milliseconds(0)` is at once and `.milliseconds(0xFFFFFFFF)` is forever.
     public var seconds: Double? {
-        switch self {
-        case .immediate: 0
-        case .milliseconds(let value): Double(value) / 1000
-        case .forever: nil
+        switch win32Value {
+        case 0: 0
+        case Self.win32Forever: nil
+        case let value: Double(value) / 1000
         }
     }
 
+    /// `true` when a read fails at once on an empty mailslot (Win32 timeout `0`).
+    public var isImmediate: Bool { win32Value == 0 }
+
+    /// The canonical spelling: `.immediate`, `.forever`, or `.milliseconds(N)` for any other N.
+    public var normalized: ReadTimeout { ReadTimeout(win32: win32Value) }
+
+    /// Timeouts are equal when Win32 would treat them alike (`.milliseconds(0) == .immediate`).
+    public static func == (lhs: ReadTimeout, rhs: ReadTimeout) -> Bool { lhs.win32Value == rhs.win32Value }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(win32Value) }
+
     public var description: String {
-        switch self {
+        switch normalized {
         case .immediate: "0"
         case .milliseconds(let value): "\(value)ms"
         case .forever: "forever"

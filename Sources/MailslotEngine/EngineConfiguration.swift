@@ -10,9 +10,19 @@ public struct EngineConfiguration: Sendable {
     /// `recvmmsg` calls per readable event, so one busy mailslot cannot starve the others.
     /// Default 4.
     public var batchesPerEvent: Int = 4
-    /// What a mailslot does with datagrams that arrive while its ring is at its quota.
-    /// Default ``RingFullPolicy/drop``.
-    public var whenRingFull: RingFullPolicy = .drop
+    /// What a mailslot does with local datagrams that arrive while its ring is at its quota.
+    /// Default ``RingFullPolicy/pushBack``: local writers are told (queue full) rather than
+    /// dropped. Datagrams from other computers have no way back: they are always dropped and
+    /// counted.
+    public var whenRingFull: RingFullPolicy = .pushBack
+    /// The most ring memory all of this engine's mailslots may hold together, in bytes. A
+    /// mailslot that would grow past it behaves as full (its writers are pushed back, or its
+    /// datagrams dropped and counted as ``DropCounters/engineMemoryFull``). Default 512 MiB.
+    public var ringMemoryLimit: Int = 512 << 20
+    /// How often the engine gives idle rings' memory back, in seconds: a ring that stayed empty
+    /// and received nothing for a whole period is freed, and a ring much larger than it needed
+    /// shrinks. Default 1 s; `0` turns it off.
+    public var idleSweepInterval: Double = 1
     /// The open-file limit the engine raises the process to, for thousands of mailslots.
     public var wantedOpenFiles: Int = 1 << 17
 
@@ -22,9 +32,11 @@ public struct EngineConfiguration: Sendable {
 /// What the engine does when a mailslot's ring is at its quota and more datagrams arrive.
 public enum RingFullPolicy: Sendable {
     /// Receive them and drop them, counting each in ``DropCounters/queueFull``: the loop keeps
-    /// moving and the kernel queue never backs up (mailslot datagrams are unacknowledged).
+    /// moving and the kernel queue never backs up (mailslot datagrams are unacknowledged), but
+    /// local writers are not told.
     case drop
     /// Stop reading the mailslot until a reader makes room: the kernel queue fills and local
-    /// writers get ``MailslotError/queueFull`` (Win32 `ERROR_NOT_ENOUGH_QUOTA`) at once.
+    /// writers get ``MailslotError/queueFull`` (Win32 `ERROR_NOT_ENOUGH_QUOTA`) at once, or wait
+    /// for room when they asked to. Nothing is dropped. The default.
     case pushBack
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 import MailslotCore
 import MailslotWire
 
@@ -9,15 +10,16 @@ import MailslotWire
 /// `ERROR_INVALID_PARAMETER`; here the operation does not exist). A client needs no engine:
 /// each write is one non-blocking datagram to the server's socket.
 ///
-/// Thread-safe for writes: the kernel orders datagrams from one handle.
-public final class MailslotClient: @unchecked Sendable {
+/// Thread-safe: local writes are single datagrams the kernel orders, and remote writes (which
+/// encode into shared buffers) take a lock.
+public final class MailslotClient: Sendable {
     /// The name this client writes to.
     public let name: MailslotName
     /// The server's maximum message size (`0`: any), as published when the client opened.
     public let maxMessageSize: UInt32
     private let fd: Int32
     /// Set for remote and domain names: writes go out as MS-MAIL datagrams.
-    private let remote: RemoteWriter?
+    private let remote: RemoteChannel?
 
     /// Opens a mailslot for writing.
     ///
@@ -30,10 +32,11 @@ public final class MailslotClient: @unchecked Sendable {
         guard name.scope == .local else {
             let configuration: NetworkConfiguration
             if let network { configuration = network } else { configuration = try NetworkConfiguration.standard() }
-            remote = try RemoteWriter(name, configuration: configuration)
+            let writer = try RemoteWriter(name, configuration: configuration)
             self.name = name
             self.fd = -1
-            self.maxMessageSize = UInt32(remote!.messageLimit)
+            self.maxMessageSize = UInt32(writer.messageLimit)
+            remote = RemoteChannel(writer)
             return
         }
         remote = nil
@@ -73,9 +76,9 @@ public final class MailslotClient: @unchecked Sendable {
 
     init(name: MailslotName, remote: RemoteWriter) {
         self.name = name
-        self.remote = remote
         self.fd = -1
         self.maxMessageSize = UInt32(remote.messageLimit)
+        self.remote = RemoteChannel(remote)
     }
 
     /// Opens a mailslot by its text (short form `x` or any full form).
@@ -99,7 +102,7 @@ public final class MailslotClient: @unchecked Sendable {
     ///   ``MailslotError/queueFull`` when the server cannot take it now (nothing sent);
     ///   ``MailslotError/serverGone`` once the server closed or died.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) {
-        if let remote { return try remote.send(bytes) }
+        if let remote { return try remote.withWriter { writer throws(MailslotError) in try writer.send(bytes) } }
         guard try tryWrite(bytes) else { throw .queueFull }
     }
 
@@ -107,19 +110,28 @@ public final class MailslotClient: @unchecked Sendable {
     /// is full (`nil`: as long as it takes).
     /// - Throws: as ``write(_:)``, with ``MailslotError/queueFull`` only once the wait is over.
     public func write(_ bytes: UnsafeRawBufferPointer, waitingUpTo timeoutMilliseconds: Int?) throws(MailslotError) {
-        if let remote { return try remote.send(bytes) }  // datagrams to other computers never wait
+        if let remote {  // datagrams to other computers never wait
+            return try remote.withWriter { writer throws(MailslotError) in try writer.send(bytes) }
+        }
         let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
         while try !tryWrite(bytes) {
-            var wait: Int32 = -1
-            if let deadline {
-                let left = deadline - system_monotonicSeconds()
-                guard left > 0 else { throw .queueFull }
-                wait = Int32(min(left * 1000 + 1, Double(Int32.max)))
-            }
-            do { _ = try system_poll(fd, events: Int16(POLLOUT), timeoutMilliseconds: wait) } catch {
-                throw error.mailslotError
-            }
+            guard try waitForRoom(until: deadline) else { throw .queueFull }
         }
+    }
+
+    /// Sleeps in `poll` until the socket is writable or `deadline` (monotonic seconds; `nil`:
+    /// no limit) passes. - Returns: `false` once the deadline has passed.
+    private func waitForRoom(until deadline: Double?) throws(MailslotError) -> Bool {
+        var wait: Int32 = -1
+        if let deadline {
+            let left = deadline - system_monotonicSeconds()
+            guard left > 0 else { return false }
+            wait = Int32(min(left * 1000 + 1, Double(Int32.max)))
+        }
+        do { _ = try system_poll(fd, events: Int16(POLLOUT), timeoutMilliseconds: wait) } catch {
+            throw error.mailslotError
+        }
+        return true
     }
 
     /// Appends one message from an array or any contiguous bytes.
@@ -154,7 +166,7 @@ public final class MailslotClient: @unchecked Sendable {
         while !batch.isEmpty {
             let result: IOResult<Int32>
             do {
-                result = try system_sendmmsg(fd, batch.pendingHeaders, batch.count, blocking: timeoutMilliseconds == nil)
+                result = try system_sendmmsg(fd, batch.pendingHeaders, batch.count, blocking: false)
             } catch {
                 throw Self.writeError(error, size: batch.length(at: 0), limit: messageLimit)
             }
@@ -163,19 +175,16 @@ public final class MailslotClient: @unchecked Sendable {
                 batch.markSent(Int(count))
                 continue
             }
-            guard let deadline else { continue }
-            let left = deadline - system_monotonicSeconds()
-            guard left > 0 else { break }
-            do { _ = try system_poll(fd, events: Int16(POLLOUT), timeoutMilliseconds: Int32(min(left * 1000 + 1, 1e9))) } catch {
-                throw error.mailslotError
-            }
+            // The queue is full: sleep in poll until the server's queue has room (or the wait
+            // is over), never spin.
+            guard try waitForRoom(until: deadline) else { break }
         }
         return sent
     }
 
     /// A batch to another computer: one datagram per message, one `sendmmsg` per destination.
     private func writeRemote(_ batch: MailslotWriteBatch) throws(MailslotError) -> Int {
-        let sent = try remote!.send(batch)
+        let sent = try remote!.withWriter { writer throws(MailslotError) in try writer.send(batch) }
         batch.markSent(sent)
         return sent
     }
@@ -199,5 +208,23 @@ public final class MailslotClient: @unchecked Sendable {
         } catch {
             throw Self.writeError(error, size: bytes.count, limit: messageLimit)
         }
+    }
+}
+
+/// A remote writer behind a lock: its encoder and buffers are shared by every write, so one
+/// write at a time uses them. (`@unchecked` because the lock, not the type system, guards the
+/// writer: `Mutex<RemoteWriter>` cannot lend it to a closure that also borrows the caller's
+/// non-Sendable buffer.)
+final class RemoteChannel: @unchecked Sendable {
+    private let lock = Mutex(())
+    private let writer: RemoteWriter
+
+    init(_ writer: RemoteWriter) {
+        self.writer = writer
+    }
+
+    /// Runs `body` with the writer, holding the lock.
+    func withWriter<R>(_ body: (RemoteWriter) throws(MailslotError) -> R) throws(MailslotError) -> R {
+        try lock.withLock { _ throws(MailslotError) in try body(writer) }
     }
 }

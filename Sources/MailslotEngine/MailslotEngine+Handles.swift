@@ -8,26 +8,39 @@ extension MailslotEngine {
     ///
     /// - Parameter fd: a descriptor from ``MailslotServer/inheritableDescriptor()`` or
     ///   ``receiveMailslot(over:)``. The engine owns it from now on.
-    /// - Throws: ``MailslotError/invalidHandle`` when `fd` is not a mailslot server socket.
+    /// - Throws: ``MailslotError/invalidHandle`` when `fd` is not an open descriptor, or not a
+    ///   mailslot server socket (then it is closed, as the engine owned it).
     public func adoptMailslot(descriptor fd: Int32) throws(MailslotError) -> MailslotServer {
+        guard system_isOpenDescriptor(fd) else { throw .invalidHandle }
         let identity: (type: Int32, address: [UInt8])
-        do { identity = try system_socketIdentity(fd) } catch { throw .invalidHandle }
+        do { identity = try system_socketIdentity(fd) } catch {
+            system_close(fd)
+            throw .invalidHandle
+        }
         let prefix = [UInt8(0)] + Array(LocalEndpoint.prefix.utf8)
         guard identity.type == Int32(SOCK_DGRAM.rawValue), identity.address.starts(with: prefix),
             let endpoint = LocalEndpoint(key: String(decoding: identity.address.dropFirst(prefix.count), as: UTF8.self))
-        else { throw .invalidHandle }
+        else {
+            system_close(fd)
+            throw .invalidHandle
+        }
         do {
             try system_setNonBlocking(fd)
             try system_setCloseOnExec(fd, true)
-        } catch { throw error.mailslotError }
+        } catch {
+            system_close(fd)
+            throw error.mailslotError
+        }
         let entry = registry.entry(endpoint)
         let name = entry.flatMap { try? MailslotName($0.name) } ?? (try? MailslotName(localPath: "unnamed-\(endpoint.key)"))!
         return register(name: name, fd: fd, maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever)
     }
 
     /// Waits for a mailslot server handle sent with ``MailslotServer/send(over:)`` and adopts it.
-    /// - Throws: ``MailslotError/invalidHandle`` when what arrives is not a mailslot.
+    /// - Throws: ``MailslotError/invalidHandle`` when `socket` is not open or what arrives is
+    ///   not a mailslot.
     public func receiveMailslot(over socket: Int32) throws(MailslotError) -> MailslotServer {
+        guard system_isOpenDescriptor(socket) else { throw .invalidHandle }
         let fd: Int32
         do { fd = try HandleTransfer.receive(over: socket) } catch { throw error.mailslotError }
         return try adoptMailslot(descriptor: fd)
@@ -48,8 +61,10 @@ extension MailslotServer {
 
     /// Sends a duplicate of this handle over a connected Unix socket (`SCM_RIGHTS`); the receiver
     /// calls ``MailslotEngine/receiveMailslot(over:)``.
+    /// - Throws: ``MailslotError/invalidHandle`` when `socket` is not an open descriptor.
     public func send(over socket: Int32) throws(MailslotError) {
         let record = try engine.record(handle)
+        guard system_isOpenDescriptor(socket) else { throw .invalidHandle }
         do { try HandleTransfer.send(record.fd, over: socket) } catch { throw error.mailslotError }
     }
 }

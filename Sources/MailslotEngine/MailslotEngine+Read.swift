@@ -2,23 +2,81 @@ import CLibEv
 import MailslotCore
 import MailslotRing
 
-// Reading: blocking reads that run the loop, and waiting reads with deadlines.
+// Reading: delivery to callbacks and waiting reads, blocking reads that run the loop, and
+// deadlines.
+//
+// Re-entrancy rules (each has a test):
+// - a callback or `withNextMessage` body holds the next message pinned in the ring: the ring
+//   keeps receiving into the space it has but does not grow, shrink or consume until it returns;
+// - a blocking read of the same mailslot from inside one of those fails with
+//   `MailslotError.busy` (its next message is the one being handled);
+// - completions never nest: a completion that queues another read, or whose read is ready at
+//   once, is run by the loop already running completions (a trampoline), so a million reads in a
+//   row use a constant stack.
 extension MailslotEngine {
+    /// Hands queued messages to the slot's callback, else to its waiting reads, until the ring
+    /// is empty or nobody takes more. Does nothing when already running for this slot (the
+    /// running loop serves what was added).
+    func deliver(_ record: SlotRecord) {
+        guard !record.delivering, !record.borrowed else { return }
+        record.delivering = true
+        defer { record.delivering = false }
+        let index = indexOf(record)
+        while slots[index] === record {
+            if let handler = record.handler {
+                guard let bytes = record.ring.pinNext() else { break }
+                let origin = record.nextOrigin
+                record.borrowed = true
+                handler(bytes, origin)
+                record.borrowed = false
+                record.ring.unpin()
+                guard slots[index] === record else { return }
+                record.consumeNext()
+            } else if record.liveWaiters > 0, !record.ring.isEmpty, let waiter = record.popLiveWaiter() {
+                let bytes = record.ring.withNextMessage { Array($0) } ?? []
+                let origin = record.nextOrigin
+                record.consumeNext()
+                record.liveWaiters -= 1
+                complete(waiter, .success((bytes, origin)))
+            } else {
+                break
+            }
+        }
+        resumeIfPaused(record)
+    }
+
+    /// Finishes a waiting read. Completions run one after another, never one inside another: a
+    /// completion called while another runs is queued and run by the outer call.
+    func complete(_ read: PendingRead, _ result: Result<([UInt8], MessageOrigin?), MailslotError>) {
+        guard read.decide() else { return }
+        readyCompletions.append((read, result))
+        guard !runningCompletions else { return }
+        runningCompletions = true
+        defer { runningCompletions = false }
+        while let (read, result) = readyCompletions.popFirst() { read.finish(result) }
+    }
+
     /// Waits for a message on `handle` per its read timeout, then calls `body` with it borrowed.
     /// While waiting it runs the loop, so every other mailslot keeps being served.
+    /// - Throws: ``MailslotError/busy(_:)`` when the mailslot's next message is already being
+    ///   handled (a read from inside its own callback or `withNextMessage` body).
     func withNextMessage<R>(
         _ handle: SlotHandle, consume: Bool, _ body: (UnsafeRawBufferPointer) -> R
     ) throws(MailslotError) -> R {
         var record = try self.record(handle)
         let deadline = record.readTimeout.seconds.map { system_monotonicSeconds() + $0 }
         while true {
-            drainSocket(record)
-            if let result = record.ring.withNextMessage(body) {
-                if consume {
-                    record.ring.consumeNext()
-                    record.didConsume()
-                    resumeIfPaused(record)
-                }
+            guard !record.borrowed else {
+                throw .busy("\(record.name.fullName) is being read by a callback or withNextMessage body on this thread")
+            }
+            if record.ring.isEmpty { drainSocket(record) }
+            if let bytes = record.ring.pinNext() {
+                record.borrowed = true
+                let result = body(bytes)
+                record.borrowed = false
+                record.ring.unpin()
+                if consume, slots[handle.index] === record { record.consumeNext() }
+                resumeIfPaused(record)
                 return result
             }
             var remaining: Double?
@@ -32,23 +90,29 @@ extension MailslotEngine {
     }
 
     /// Queues a read of the next message; `completion` runs on the loop thread with a copy of
-    /// it, or with ``MailslotError/timeout`` once the read timeout passes.
-    func enqueueRead(_ handle: SlotHandle, completion: @escaping (Result<([UInt8], MessageOrigin?), MailslotError>) -> Void) {
+    /// it, or with ``MailslotError/timeout`` once the read timeout passes (at once for a
+    /// timeout of 0 when nothing is queued). A read that is ready completes before this returns,
+    /// unless a completion is running: then right after it.
+    func enqueueRead(_ handle: SlotHandle, completion: @escaping PendingRead.Completion) {
         let record: SlotRecord
-        do { record = try self.record(handle) } catch { return completion(.failure(error)) }
-        drainSocket(record)
-        if record.waiters.isEmpty, let bytes = record.ring.withNextMessage({ Array($0) }) {
-            let origin = record.nextOrigin
-            record.ring.consumeNext()
-            record.didConsume()
-            resumeIfPaused(record)
-            return completion(.success((bytes, origin)))
+        do { record = try self.record(handle) } catch {
+            return complete(PendingRead(deadline: nil, slot: handle, completion: completion), .failure(error))
         }
-        if record.readTimeout == .immediate { return completion(.failure(.timeout)) }
+        // A read with timeout 0 that cannot complete now is due at once: it fails now, or (when
+        // a completion of this mailslot is running and may still serve it) at the next timer.
         let deadline = record.readTimeout.seconds.map { system_monotonicSeconds() + $0 }
-        record.waiters.append(PendingRead(deadline: deadline, completion: completion))
-        if deadline != nil {
-            slotsWithDeadlines.insert(handle.index)
+        let read = PendingRead(deadline: deadline, slot: handle, completion: completion)
+        record.waiters.append(read)
+        record.liveWaiters += 1
+        if record.ring.isEmpty, !record.borrowed { drainSocket(record) }
+        deliver(record)
+        guard read.isPending else { return }
+        if record.readTimeout.isImmediate, !record.delivering {
+            record.liveWaiters -= 1
+            return complete(read, .failure(.timeout))
+        }
+        if let deadline {
+            deadlines.insert(read, at: deadline)
             armDeadlineTimer()
         }
     }
@@ -56,31 +120,19 @@ extension MailslotEngine {
     /// Fails waiting reads whose deadline passed, and re-arms the timer for the next one.
     func expireWaiters() {
         let now = system_monotonicSeconds()
-        for index in slotsWithDeadlines {
-            guard let record = slots[index] else { continue }
-            var expired: [PendingRead] = []
-            record.waiters.removeAll { waiter in
-                guard let deadline = waiter.deadline, deadline <= now else { return false }
-                expired.append(waiter)
-                return true
-            }
-            if !record.waiters.contains(where: { $0.deadline != nil }) { slotsWithDeadlines.remove(index) }
-            for waiter in expired { waiter.completion(.failure(.timeout)) }
+        while let read = deadlines.popDue(now: now) {
+            guard read.isPending else { continue }
+            if let record = try? record(read.slot) { record.liveWaiters -= 1 }
+            complete(read, .failure(.timeout))
         }
         armDeadlineTimer()
     }
 
     /// Arms the wake timer for the earliest waiting deadline (one timer for all waiters).
     func armDeadlineTimer() {
+        while let first = deadlines.first, !first.item.isPending { deadlines.removeFirst() }
         ev_timer_stop(loop, wakeTimer)
-        var earliest: Double?
-        for index in slotsWithDeadlines {
-            guard let record = slots[index] else { continue }
-            for waiter in record.waiters {
-                if let deadline = waiter.deadline { earliest = min(earliest ?? deadline, deadline) }
-            }
-        }
-        guard let earliest else { return }
+        guard let earliest = deadlines.earliest else { return }
         CLibEv_timer_set(wakeTimer, max(0, earliest - system_monotonicSeconds()), 0)
         ev_timer_start(loop, wakeTimer)
     }

@@ -10,9 +10,12 @@ enum IngestOutcome {
     case more
     /// A short batch or EAGAIN: the kernel queue is empty (as far as one call can tell).
     case drained
-    /// The ring is at its quota: reading stopped until a reader makes room.
+    /// The ring cannot take a batch: reading stopped (push-back) until a reader makes room.
     case ringFull
+    /// The receive call failed; counted in ``MailslotStatistics/receiveErrors``.
+    case failed
 }
+
 extension MailslotEngine {
     /// A readable event: up to `batchesPerEvent` recvmmsg calls, stopping at a short batch
     /// (libev is level-triggered, so what is left raises the event again).
@@ -36,19 +39,35 @@ extension MailslotEngine {
     /// worth its call while a busy mailslot's ring stays at a few KiB.
     static let minimumClaimSlots = 8
 
-    /// Moves everything the kernel holds for `record` into its ring (until EAGAIN or the quota).
-    func drainSocket(_ record: SlotRecord) {
-        while ingest(record) == .more {}
+    /// Moves what the kernel holds for `record` into its ring: until the kernel queue is empty,
+    /// the ring is full, or `maxBatches` calls (fairness: a writer faster than the reader cannot
+    /// keep a read in here).
+    func drainSocket(_ record: SlotRecord, maxBatches: Int = 64) {
+        for _ in 0..<maxBatches where ingest(record) != .more { return }
+    }
+
+    /// How many datagrams one receive may take for `record`. Under push-back it is what the
+    /// ring can surely hold even if every one is of the maximum size (plus two of slack for the
+    /// padding at a wrap), so nothing read from the kernel is ever dropped for lack of room.
+    func receiveSlots(_ record: SlotRecord) -> Int {
+        guard configuration.whenRingFull == .pushBack else { return batch.capacity }
+        let largest = RingDescriptor.footprint(payload: record.limit)
+        let free = record.ring.isPinned ? record.ring.allocatedBytes - record.ring.usedBytes : record.ring.freeBytesUnderQuota
+        return min(batch.capacity, free / largest - 2)
     }
 
     /// One `recvmmsg` into claimed ring space.
     /// - Returns: whether more may be waiting in the kernel (a full batch), the kernel queue was
-    ///   drained (a short batch), or the ring is at its quota.
+    ///   drained (a short batch), the ring cannot take a batch, or the call failed.
     func ingest(_ record: SlotRecord) -> IngestOutcome {
         guard !record.paused else { return .ringFull }
         let limit = record.limit
-        let estimate = record.sizeEstimate
-        guard let claim = record.ring.claim(slotPayload: estimate, maxSlots: batch.capacity, minSlots: Self.minimumClaimSlots) else {
+        let estimate = record.sizeEstimate.bytes
+        let wanted = receiveSlots(record)
+        guard wanted > 0,
+            let claim = record.ring.claim(
+                slotPayload: estimate, maxSlots: wanted, minSlots: min(wanted, Self.minimumClaimSlots))
+        else {
             switch configuration.whenRingFull {
             case .drop:
                 return discardBatch(record)
@@ -70,33 +89,39 @@ extension MailslotEngine {
                 count = Int(received)
             }
         } catch {
-            // A receive error on a local datagram socket is not recoverable data; treat as drained.
             record.ring.abort(claim)
-            return .drained
+            noteReceiveError(error, on: record)
+            return .failed
         }
         var firstOverflow: Int?
+        var largest = 0
         for index in 0..<count {
             let length = batch.length(index)
             if length > limit {
                 record.statistics.drops.oversize &+= 1
-            } else if length > estimate, firstOverflow == nil {
-                firstOverflow = index
+            } else {
+                largest = max(largest, length)
+                if length > estimate, firstOverflow == nil { firstOverflow = index }
             }
         }
         if let firstOverflow {
             commitWithOverflow(record, claim: claim, count: count, firstOverflow: firstOverflow)
         } else {
+            var received: UInt64 = 0
             record.ring.commit(claim, count: count) { [batch] index in
                 let length = batch.length(index)
-                return length > limit ? nil : length
+                guard length <= limit else { return nil }
+                received &+= 1
+                return length
             }
-            record.statistics.received &+= UInt64(count)
+            record.statistics.received &+= received
         }
+        record.sizeEstimate.noteBatch(largest: largest)
         return count < claim.count ? .drained : .more
     }
 
-    /// The ring is at its quota under ``RingFullPolicy/drop``: one `recvmmsg` into the overflow
-    /// areas, every datagram counted as a queue-full (or oversize) drop.
+    /// The ring cannot take a batch under ``RingFullPolicy/drop``: one `recvmmsg` into the
+    /// overflow areas, every datagram counted as a drop by cause.
     private func discardBatch(_ record: SlotRecord) -> IngestOutcome {
         let limit = record.limit
         for index in 0..<batch.capacity {
@@ -109,16 +134,23 @@ extension MailslotEngine {
             case .processed(let received): count = Int(received)
             }
         } catch {
-            return .drained
+            noteReceiveError(error, on: record)
+            return .failed
         }
         for index in 0..<count {
             if batch.length(index) > limit {
                 record.statistics.drops.oversize &+= 1
             } else {
-                record.statistics.drops.queueFull &+= 1
+                record.countRingFull()
             }
         }
         return count < batch.capacity ? .drained : .more
+    }
+
+    /// Counts a failed receive; the datagrams stay in the kernel for a later call.
+    private func noteReceiveError(_ error: SyscallError, on record: SlotRecord) {
+        record.statistics.receiveErrors &+= 1
+        lastReceiveError = error
     }
 
     /// The rare path: a datagram longer than the size estimate arrived split between ring space
@@ -127,8 +159,7 @@ extension MailslotEngine {
     /// (keeping FIFO) and the estimate grows so the next batch receives them in place.
     private func commitWithOverflow(_ record: SlotRecord, claim: RingClaim, count: Int, firstOverflow: Int) {
         let limit = record.limit
-        let estimate = record.sizeEstimate
-        var largest = estimate
+        let estimate = record.sizeEstimate.bytes
         for index in firstOverflow..<count {
             let length = batch.length(index)
             guard length <= limit else { continue }
@@ -138,29 +169,28 @@ extension MailslotEngine {
                 (staging + estimate).copyMemory(from: staging, byteCount: length - estimate)
             }
             staging.copyMemory(from: claim.payloadAddress(index), byteCount: ringPart)
-            largest = max(largest, length)
         }
         let batch = self.batch
+        var received: UInt64 = 0
         record.ring.commit(claim, count: firstOverflow) { index in
             let length = batch.length(index)
-            return length > limit ? nil : length
+            guard length <= limit else { return nil }
+            received &+= 1
+            return length
         }
-        var received = 0
-        for index in 0..<firstOverflow where batch.length(index) <= limit { received += 1 }
         for index in firstOverflow..<count {
             let length = batch.length(index)
             guard length <= limit else { continue }
             if record.ring.append(UnsafeRawBufferPointer(start: batch.overflowArea(index), count: length)) {
-                received += 1
+                received &+= 1
             } else {
-                record.statistics.drops.queueFull &+= 1
+                record.countRingFull()
             }
         }
-        record.statistics.received &+= UInt64(received)
-        record.sizeEstimate = min(limit, (largest + 63) & ~63)
+        record.statistics.received &+= received
     }
 
-    /// Stops reading a mailslot whose ring is at its quota: the kernel queue then fills and
+    /// Stops reading a mailslot whose ring cannot take a batch: the kernel queue then fills and
     /// writers get ``MailslotError/queueFull``.
     func pause(_ record: SlotRecord) {
         guard !record.paused else { return }
@@ -168,34 +198,15 @@ extension MailslotEngine {
         ev_io_stop(loop, record.watcher)
     }
 
-    /// Resumes reading after a reader made room.
+    /// Resumes reading once the ring can take a batch again.
     func resumeIfPaused(_ record: SlotRecord) {
-        guard record.paused else { return }
+        guard record.paused, !record.ring.isPinned else { return }
         record.paused = false
+        guard receiveSlots(record) > 0 || record.ring.isEmpty else {
+            record.paused = true
+            return
+        }
         ev_io_start(loop, record.watcher)
-    }
-
-    /// Hands queued messages to the slot's callback, else to its waiting reads.
-    func deliver(_ record: SlotRecord) {
-        let handle = SlotHandle(index: indexOf(record), generation: record.generation)
-        if record.handler != nil {
-            while let handler = record.handler, !record.ring.isEmpty {
-                let origin = record.nextOrigin
-                _ = record.ring.withNextMessage { handler($0, origin) }
-                guard isOpen(handle) else { return }
-                record.ring.consumeNext()
-                record.didConsume()
-            }
-        }
-        while !record.waiters.isEmpty, let bytes = record.ring.withNextMessage({ Array($0) }) {
-            let origin = record.nextOrigin
-            record.ring.consumeNext()
-            record.didConsume()
-            let waiter = record.waiters.removeFirst()
-            waiter.completion(.success((bytes, origin)))
-            guard isOpen(handle) else { return }
-        }
-        resumeIfPaused(record)
     }
 
     func indexOf(_ record: SlotRecord) -> Int {

@@ -1,6 +1,7 @@
 import CLibEv
 import Glibc
 @_exported import MailslotCore
+import MailslotRing
 @_exported import MailslotWire
 
 /// One single-threaded libev loop that hosts any number of mailslots.
@@ -26,10 +27,20 @@ public final class MailslotEngine {
     var slots: [SlotRecord?] = []
     var generations: [UInt32] = []
     var freeIndices: [Int] = []
-    /// Slots with reads waiting on a deadline.
-    var slotsWithDeadlines: Set<Int> = []
+    /// Waiting reads with a deadline, earliest first.
+    var deadlines = DeadlineHeap<PendingRead>()
+    /// Completions decided while another completion runs (see ``complete(_:_:)``).
+    var readyCompletions = FIFOQueue<(PendingRead, Result<([UInt8], MessageOrigin?), MailslotError>)>()
+    /// `true` while completions run.
+    var runningCompletions = false
+    /// The cap on all of this engine's ring memory.
+    let ringBudget: RingMemoryBudget
+    /// The last failed receive call, for reports.
+    public internal(set) var lastReceiveError: SyscallError?
     /// Wakes a blocking read or an expiring waiter; memory that never moves.
     let wakeTimer: UnsafeMutablePointer<ev_timer>
+    /// Gives idle rings' memory back every ``EngineConfiguration/idleSweepInterval``.
+    let sweepTimer: UnsafeMutablePointer<ev_timer>
     var stopRequested = false
     /// Servers kept alive on behalf of ``MailslotEngineThread`` callers.
     var retained: [SlotHandle: MailslotServer] = [:]
@@ -66,13 +77,22 @@ public final class MailslotEngine {
         self.loop = loop
         self.configuration = configuration
         self.batch = ReceiveBatch(capacity: max(1, configuration.batchSize), largestMessage: MessageSizeLimit.local)
+        self.ringBudget = RingMemoryBudget(limit: configuration.ringMemoryLimit)
         self.wakeTimer = .allocate(capacity: 1)
         CLibEv_timer_init(wakeTimer, { loop, _, _ in
             guard let loop else { return }
             MailslotEngine.from(loop).expireWaiters()
         }, 0, 0)
+        self.sweepTimer = .allocate(capacity: 1)
+        let interval = configuration.idleSweepInterval
+        CLibEv_timer_init(sweepTimer, { loop, _, _ in
+            guard let loop else { return }
+            MailslotEngine.from(loop).sweepIdleRings()
+        }, interval, interval)
         system_raiseOpenFileLimit(wanted: configuration.wantedOpenFiles)
         ev_set_userdata(loop, Unmanaged.passUnretained(self).toOpaque())
+        // Also keeps the loop from spinning when every mailslot is paused (push-back).
+        if interval > 0 { ev_timer_start(loop, sweepTimer) }
     }
 
     deinit {
@@ -81,6 +101,8 @@ public final class MailslotEngine {
         }
         ev_timer_stop(loop, wakeTimer)
         wakeTimer.deallocate()
+        ev_timer_stop(loop, sweepTimer)
+        sweepTimer.deallocate()
         for watcher in signalWatchers {
             ev_signal_stop(loop, watcher)
             watcher.deallocate()
@@ -207,7 +229,7 @@ public final class MailslotEngine {
         }
         let record = SlotRecord(
             name: name, fd: fd, generation: generations[index], maxMessageSize: maxMessageSize,
-            readTimeout: readTimeout, configuration: configuration)
+            readTimeout: readTimeout, configuration: configuration, budget: ringBudget)
         CLibEv_io_init(record.watcher, { loop, watcher, _ in
             guard let loop, let watcher else { return }
             MailslotEngine.from(loop).handleReadable(index: Int(bitPattern: CLibEv_io_data(watcher)))
@@ -241,11 +263,30 @@ public final class MailslotEngine {
         slots[index] = nil
         if slotIndexByPath[record.endpoint.pathHash] == index { slotIndexByPath[record.endpoint.pathHash] = nil }
         freeIndices.append(index)
-        slotsWithDeadlines.remove(index)
         mailslotCount -= 1
+        record.statistics.drops.closedUnread &+= UInt64(record.ring.messageCount)
         closedStatistics.add(record.statistics)
-        let waiters = record.waiters
-        record.waiters = []
-        for waiter in waiters { waiter.completion(.failure(.invalidHandle)) }
+        if !record.ring.isPinned { record.ring.releaseStorageIfEmpty() }
+        record.liveWaiters = 0
+        for waiter in record.waiters.removeAll() { complete(waiter, .failure(.invalidHandle)) }
+    }
+
+    /// Gives memory back: a ring that stayed empty and received nothing since the last sweep is
+    /// freed; a ring that used under a quarter of its storage shrinks to twice what it used (and
+    /// never below one receive claim).
+    func sweepIdleRings() {
+        for case let record? in slots {
+            defer {
+                record.receivedAtSweep = record.statistics.received
+                record.ring.resetHighWater()
+            }
+            guard !record.ring.isPinned, record.ring.allocatedBytes > 0 else { continue }
+            if record.ring.isEmpty, record.statistics.received == record.receivedAtSweep {
+                record.ring.releaseStorageIfEmpty()
+            } else if record.ring.highWater * 4 < record.ring.allocatedBytes {
+                let claimBytes = Self.minimumClaimSlots * RingDescriptor.footprint(payload: record.sizeEstimate.bytes)
+                record.ring.shrink(toFit: max(record.ring.highWater * 2, claimBytes))
+            }
+        }
     }
 }

@@ -31,15 +31,19 @@ public final class MailslotServer {
 
     /// What `GetMailslotInfo` reports: max size, next size, count and read timeout.
     /// - Throws: ``MailslotError/invalidHandle`` after ``close()``.
+    ///
+    /// It first moves what the kernel holds into the ring (as far as the ring takes it), so the
+    /// count includes messages not yet received by the loop. From inside this mailslot's own
+    /// callback it reports the ring as it is.
     public func info() throws(MailslotError) -> MailslotInfo {
         let record = try engine.record(handle)
-        engine.drainSocket(record)
+        if !record.borrowed { engine.drainSocket(record) }
         return record.info
     }
 
     /// Changes the read timeout for later reads (Win32 `SetMailslotInfo`).
     public func setReadTimeout(_ timeout: ReadTimeout) throws(MailslotError) {
-        try engine.record(handle).readTimeout = timeout
+        try engine.record(handle).readTimeout = timeout.normalized
     }
 
     /// Reads one whole message into `buffer` (Win32 `ReadFile`), waiting per the read timeout.
@@ -59,7 +63,9 @@ public final class MailslotServer {
             return .success(message.count)
         }
         let length = try outcome.get()
-        try consumeNext()
+        let record = try engine.record(handle)
+        record.consumeNext()
+        engine.resumeIfPaused(record)
         return length
     }
 
@@ -78,6 +84,11 @@ public final class MailslotServer {
 
     /// Delivers every message to `handler` on the loop thread, borrowed, as it arrives
     /// (while the engine runs). Messages already queued are delivered now. `nil` stops it.
+    ///
+    /// Inside `handler` every API of this server may be called: `info()`, `statistics()`,
+    /// `onMessage` (to replace or stop the callback: the next message goes to the new one),
+    /// `close()`, and reads of other mailslots. A blocking read of this same mailslot fails with
+    /// ``MailslotError/busy(_:)``: its next message is the one being handled.
     /// - Warning: Do not escape the buffer passed to `handler`.
     public func onMessage(_ handler: ((UnsafeRawBufferPointer) -> Void)?) throws(MailslotError) {
         try onMessageWithOrigin(handler.map { handler in { bytes, _ in handler(bytes) } })
@@ -88,7 +99,7 @@ public final class MailslotServer {
     public func onMessageWithOrigin(_ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?) throws(MailslotError) {
         let record = try engine.record(handle)
         record.handler = handler
-        engine.drainSocket(record)
+        if !record.borrowed, record.ring.isEmpty { engine.drainSocket(record) }
         engine.deliver(record)
     }
 
@@ -117,12 +128,5 @@ public final class MailslotServer {
     /// unless another process holds a handle, the name is free at once.
     public func close() {
         if engine.isOpen(handle) { engine.closeSlot(index: handle.index) }
-    }
-
-    private func consumeNext() throws(MailslotError) {
-        let record = try engine.record(handle)
-        record.ring.consumeNext()
-        record.didConsume()
-        engine.resumeIfPaused(record)
     }
 }

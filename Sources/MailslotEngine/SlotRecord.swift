@@ -13,37 +13,45 @@ final class SlotRecord {
     var ring: DatagramRing
     /// The libev watcher, in memory that never moves while the slot lives.
     let watcher: UnsafeMutablePointer<ev_io>
-    /// `true` while the watcher is stopped because the ring is at its quota (back-pressure).
+    /// `true` while the watcher is stopped because the ring cannot take a batch (back-pressure).
     var paused = false
-    /// Payload bytes reserved per batch slot; grows to the largest message seen.
-    var sizeEstimate: Int
+    /// Payload bytes reserved per batch slot: follows the sizes seen (see ``SizeEstimate``).
+    var sizeEstimate: SizeEstimate
     var statistics = MailslotStatistics()
     /// The loop-thread callback that takes every message, borrowed, with its origin.
     var handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?
     /// Origins of queued messages from other computers, oldest first, keyed by message number
     /// (the count of messages queued before it). Local messages have none, so this stays empty
-    /// on a purely local mailslot.
-    var origins: [(number: UInt64, origin: MessageOrigin)] = []
-    var originsStart = 0
-    /// Reads waiting for a message, oldest first.
-    var waiters: [PendingRead] = []
+    /// on a purely local mailslot; it never holds more entries than the ring holds messages.
+    var origins = FIFOQueue<(number: UInt64, origin: MessageOrigin)>()
+    /// Reads waiting for a message, oldest first (finished ones are skipped when popped).
+    var waiters = FIFOQueue<PendingRead>()
+    /// Waiting reads not yet finished.
+    var liveWaiters = 0
+    /// `true` while ``MailslotEngine/deliver(_:)`` runs for this slot: a read queued from a
+    /// completion is then served by that loop instead of a nested one (no recursion).
+    var delivering = false
+    /// `true` while a callback or a `withNextMessage` body holds the next message, pinned.
+    var borrowed = false
+    /// `received` at the last idle sweep (a ring that received nothing since is idle).
+    var receivedAtSweep: UInt64 = 0
 
     init(
         name: MailslotName, fd: Int32, generation: UInt32, maxMessageSize: UInt32,
-        readTimeout: ReadTimeout, configuration: EngineConfiguration
+        readTimeout: ReadTimeout, configuration: EngineConfiguration, budget: RingMemoryBudget
     ) {
         self.name = name
         self.endpoint = LocalEndpoint(name)
         self.fd = fd
         self.generation = generation
         self.maxMessageSize = maxMessageSize
-        self.readTimeout = readTimeout
+        self.readTimeout = readTimeout.normalized
         let limit = MessageSizeLimit.effective(maxMessageSize)
-        let quota = max(configuration.ringQuota, RingDescriptor.footprint(payload: limit))
-        self.ring = DatagramRing(quota: quota, initialCapacity: configuration.ringInitialCapacity)
-        // Big enough for common messages (a datagram up to 512 bytes lands in place); larger
-        // ones take the overflow path once and raise the estimate.
-        self.sizeEstimate = min(limit, 512)
+        // The quota holds at least a few largest messages, so push-back's reserve (see
+        // `MailslotEngine.receiveBudget`) always leaves room for a batch.
+        let quota = max(configuration.ringQuota, 4 * RingDescriptor.footprint(payload: limit))
+        self.ring = DatagramRing(quota: quota, initialCapacity: configuration.ringInitialCapacity, budget: budget)
+        self.sizeEstimate = SizeEstimate(limit: limit)
         self.watcher = .allocate(capacity: 1)
     }
 
@@ -55,36 +63,50 @@ final class SlotRecord {
 
     /// The origin of the next message to be consumed, if it came from another computer.
     var nextOrigin: MessageOrigin? {
-        guard originsStart < origins.count, origins[originsStart].number == statistics.delivered else { return nil }
-        return origins[originsStart].origin
+        guard let first = origins.first, first.number == statistics.delivered else { return nil }
+        return first.origin
     }
 
-    /// Records that the next message was consumed.
-    func didConsume() {
-        if originsStart < origins.count, origins[originsStart].number == statistics.delivered {
-            originsStart += 1
-            if originsStart == origins.count {
-                origins.removeAll(keepingCapacity: true)
-                originsStart = 0
-            }
-        }
+    /// Consumes the next message: frees its ring space and counts it delivered.
+    func consumeNext() {
+        ring.consumeNext()
+        if let first = origins.first, first.number == statistics.delivered { origins.popFirst() }
         statistics.delivered &+= 1
     }
 
     /// Queues a message from another computer (a copy from the datagram service's buffer).
-    /// - Returns: `false`, counting a queue-full drop, when the ring has no room.
+    /// - Returns: `false`, counting the drop by cause, when the ring has no room.
     func appendRemote(_ bytes: UnsafeRawBufferPointer, origin: MessageOrigin) -> Bool {
         guard bytes.count <= limit else {
             statistics.drops.oversize &+= 1
             return false
         }
         guard ring.append(bytes) else {
-            statistics.drops.queueFull &+= 1
+            countRingFull()
             return false
         }
         origins.append((statistics.received, origin))
         statistics.received &+= 1
         return true
+    }
+
+    /// Counts a message the ring could not take: the mailslot's quota, or the engine's cap.
+    func countRingFull() {
+        // Below its quota and not pinned, a ring fails to claim only when the budget refused
+        // to let it grow.
+        if ring.allocatedBytes < ring.quota, !ring.isPinned {
+            statistics.drops.engineMemoryFull &+= 1
+        } else {
+            statistics.drops.queueFull &+= 1
+        }
+    }
+
+    /// Takes the waiting read that is served next, skipping finished ones.
+    func popLiveWaiter() -> PendingRead? {
+        while let waiter = waiters.popFirst() {
+            if waiter.isPending { return waiter }
+        }
+        return nil
     }
 
     var info: MailslotInfo {
@@ -95,8 +117,36 @@ final class SlotRecord {
 }
 
 /// A read that waits on the loop for the next message (the async and callback read paths).
-struct PendingRead {
+final class PendingRead {
+    typealias Completion = (Result<([UInt8], MessageOrigin?), MailslotError>) -> Void
+
     /// Monotonic seconds after which the read fails with a timeout; `nil` waits forever.
     let deadline: Double?
-    let completion: (Result<([UInt8], MessageOrigin?), MailslotError>) -> Void
+    /// The mailslot it reads.
+    let slot: SlotHandle
+    private var completion: Completion?
+    private var decided = false
+
+    init(deadline: Double?, slot: SlotHandle, completion: @escaping Completion) {
+        self.deadline = deadline
+        self.slot = slot
+        self.completion = completion
+    }
+
+    /// `true` until the read's outcome is decided (a message, an error or a timeout).
+    var isPending: Bool { !decided }
+
+    /// Decides the outcome now (it may run later). - Returns: `false` when it was decided.
+    func decide() -> Bool {
+        guard !decided else { return false }
+        decided = true
+        return true
+    }
+
+    /// Runs the completion once; later calls do nothing.
+    func finish(_ result: Result<([UInt8], MessageOrigin?), MailslotError>) {
+        guard let completion else { return }
+        self.completion = nil
+        completion(result)
+    }
 }

@@ -6,10 +6,15 @@
 /// - every record is contiguous: a claim that does not fit before the end of the storage first
 ///   fills the rest with a padding record and starts at offset 0;
 /// - ingest is claim → fill in place → commit (or abort); a read borrows the bytes in place and
-///   consuming releases them. Nothing is copied and nothing is allocated per message.
+///   consuming releases them. Nothing is allocated per message.
 ///
-/// Storage is allocated lazily and grows by doubling up to `quota` bytes, so an idle ring costs
-/// nothing but this struct. Growth copies the queued records once (it is not steady state).
+/// A committed batch is packed: a message stays where the kernel wrote it when that wastes no
+/// more than its own footprint, else it moves down next to the one before. A queued message so
+/// never costs more than twice its record size, whatever the claim's slot size was.
+///
+/// Storage is allocated lazily, grows by doubling up to `quota` bytes (charging an optional
+/// ``RingMemoryBudget``), and ``shrink(toFit:)`` gives it back, so an idle ring costs nothing
+/// but this struct. Growth and shrinking copy the queued records once (never steady state).
 ///
 /// The layout of a record is drawn in ``RingDescriptor``.
 public struct DatagramRing: ~Copyable {
@@ -23,20 +28,33 @@ public struct DatagramRing: ~Copyable {
     public let quota: Int
     /// The capacity the ring starts with on first use.
     public let initialCapacity: Int
+    /// The shared cap this ring's storage is charged to, if any.
+    public let budget: RingMemoryBudget?
+    /// `true` while the next message is pinned (``pinNext()``): its bytes must not move.
+    public private(set) var isPinned = false
+    /// The most bytes in use since the last ``resetHighWater()``.
+    public private(set) var highWater = 0
+    /// Operations since the last full invariant walk (test builds only).
+    var checks = 0
 
     /// Makes an empty ring that allocates nothing until first used.
     /// - Parameters:
     ///   - quota: the most bytes of storage the ring may use; rounded up to a power of two.
     ///   - initialCapacity: the storage allocated on first use; rounded up to a power of two and
     ///     clamped to `quota`.
-    public init(quota: Int, initialCapacity: Int = 4096) {
+    ///   - budget: a cap shared with other rings, charged before every growth.
+    public init(quota: Int, initialCapacity: Int = 4096, budget: RingMemoryBudget? = nil) {
         self.quota = RingDescriptor.capacity(atLeast: quota)
         self.initialCapacity = min(RingDescriptor.capacity(atLeast: initialCapacity), self.quota)
         self.capacity = 0
+        self.budget = budget
     }
 
     deinit {
-        storage?.deallocate()
+        if let storage {
+            storage.deallocate()
+            budget?.refund(capacity)
+        }
     }
 
     /// Bytes of storage currently allocated.
@@ -45,6 +63,8 @@ public struct DatagramRing: ~Copyable {
     public var usedBytes: Int { Int(truncatingIfNeeded: tail &- head) }
     /// `true` when no message is queued.
     public var isEmpty: Bool { messageCount == 0 }
+    /// Bytes the ring could still take before reaching its quota (ignoring the budget).
+    public var freeBytesUnderQuota: Int { quota &- usedBytes }
 
     /// The largest payload one record can ever hold in this ring.
     public var maxPayload: Int { quota - RingDescriptor.headerLength }
@@ -68,8 +88,29 @@ public struct DatagramRing: ~Copyable {
         return try body(UnsafeRawBufferPointer(start: storage + (at &+ RingDescriptor.headerLength), count: length))
     }
 
+    /// Pins the next message so its bytes stay where they are while the ring keeps taking new
+    /// messages: until ``unpin()`` the ring neither grows, shrinks nor consumes.
+    ///
+    /// This lets an owner hand the message to code that may itself claim and commit (say, a
+    /// callback that receives into the same ring) without holding an access to the ring.
+    /// - Returns: the message's bytes, valid until ``unpin()``; `nil` when the ring is empty.
+    public mutating func pinNext() -> UnsafeRawBufferPointer? {
+        precondition(!isPinned, "the next message is pinned already")
+        guard messageCount > 0, let storage else { return nil }
+        isPinned = true
+        let at = offset(head)
+        let length = Int(storage.load(fromByteOffset: at, as: UInt32.self))
+        return UnsafeRawBufferPointer(start: storage + (at &+ RingDescriptor.headerLength), count: length)
+    }
+
+    /// Ends a ``pinNext()``.
+    public mutating func unpin() {
+        isPinned = false
+    }
+
     /// Releases the next message's space. Does nothing on an empty ring.
     public mutating func consumeNext() {
+        precondition(!isPinned, "consume while the next message is pinned")
         guard messageCount > 0, let storage else { return }
         let span = storage.load(fromByteOffset: offset(head) &+ 4, as: UInt32.self)
         head &+= UInt64(span)
@@ -101,9 +142,9 @@ public struct DatagramRing: ~Copyable {
 
     /// Claims contiguous space for up to `maxSlots` records of `slotPayload` bytes each.
     ///
-    /// Grows the storage (up to the quota) when fewer than `minSlots` fit, so a receiver's
-    /// batches do not shrink to a slot or two in a small ring; at the quota, any claim of at
-    /// least one slot is returned.
+    /// Grows the storage (up to the quota, and as the budget allows) when fewer than `minSlots`
+    /// fit, so a receiver's batches do not shrink to a slot or two in a small ring; at the
+    /// quota, any claim of at least one slot is returned.
     /// - Returns: the claim, or `nil` when one slot does not fit even at the quota.
     public mutating func claim(slotPayload: Int, maxSlots: Int = 1, minSlots: Int = 1) -> RingClaim? {
         precondition(slotPayload >= 0 && maxSlots >= 1 && minSlots >= 1, "bad claim")
@@ -111,48 +152,66 @@ public struct DatagramRing: ~Copyable {
         guard stride <= quota else { return nil }
         let wanted = min(minSlots, maxSlots)
         while true {
-            if capacity < quota, wanted > 1, capacity > 0, capacity &- usedBytes < wanted &* stride {
-                // Too small for the batch even when empty of anything but what is queued: grow.
-                grow(to: capacity << 1)
-                continue
+            if capacity < quota, wanted > 1, capacity > 0, capacity &- usedBytes < wanted &* stride, grow(to: capacity << 1) {
+                continue  // too small for the batch: grown, try again
             }
             if let claim = claimInPlace(stride: stride, slotPayload: slotPayload, maxSlots: maxSlots) {
                 return claim
             }
-            guard capacity < quota else { return nil }
-            grow(to: capacity == 0 ? max(initialCapacity, RingDescriptor.capacity(atLeast: stride * wanted)) : capacity << 1)
+            let target = capacity == 0 ? max(initialCapacity, RingDescriptor.capacity(atLeast: stride &* wanted)) : capacity << 1
+            guard capacity < quota, grow(to: target) else { return nil }
         }
     }
 
     /// Publishes the first `count` slots of `claim` as messages and returns the rest.
     ///
+    /// Records are packed as they are published: a message is left where it was written when
+    /// the gap before it is no larger than the previous record's footprint, else it moves down
+    /// next to that record (a copy within the ring).
+    ///
     /// - Parameters:
-    ///   - claim: the claim from ``claim(slotPayload:maxSlots:)``.
+    ///   - claim: the claim from ``claim(slotPayload:maxSlots:minSlots:)``.
     ///   - count: how many slots were filled (`0` is an abort).
-    ///   - length: the message length of slot `i`, or `nil` to turn that slot into padding.
+    ///   - length: the message length of slot `i`, or `nil` to give that slot up.
     public mutating func commit(_ claim: RingClaim, count: Int, length: (Int) -> Int?) {
         precondition(count >= 0 && count <= claim.count, "commit beyond claim")
-        guard count > 0 else { return abort(claim) }
-        var position = claim.position
+        var next = claim.position  // where the record after the last published one would start
+        var previousFootprint = 0
+        var previousHeader: UnsafeMutableRawPointer?
         for index in 0..<count {
-            let header = claim.base + index &* claim.stride
-            let isLast = index == count &- 1
-            if let messageLength = length(index) {
-                precondition(messageLength >= 0 && messageLength <= claim.slotPayload, "message overflows its slot")
-                header.storeBytes(of: UInt32(messageLength), as: UInt32.self)
-                let span = isLast ? RingDescriptor.footprint(payload: messageLength) : claim.stride
-                header.storeBytes(of: UInt32(span), toByteOffset: 4, as: UInt32.self)
-                position &+= UInt64(span)
-                messageCount &+= 1
+            guard let messageLength = length(index) else { continue }
+            precondition(messageLength >= 0 && messageLength <= claim.slotPayload, "message overflows its slot")
+            let footprint = RingDescriptor.footprint(payload: messageLength)
+            let slotPosition = claim.position &+ UInt64(index &* claim.stride)
+            let gap = Int(truncatingIfNeeded: slotPosition &- next)
+            let header: UnsafeMutableRawPointer
+            if let previousHeader, gap <= previousFootprint {
+                // Stays in place: the record before absorbs the gap.
+                previousHeader.storeBytes(of: UInt32(previousFootprint &+ gap), toByteOffset: 4, as: UInt32.self)
+                header = claim.base + index &* claim.stride
+                next = slotPosition
+            } else if gap == 0 {
+                header = claim.base + index &* claim.stride
             } else {
-                let span = isLast ? RingDescriptor.headerLength : claim.stride
-                header.storeBytes(of: RingDescriptor.paddingLength, as: UInt32.self)
-                header.storeBytes(of: UInt32(span), toByteOffset: 4, as: UInt32.self)
-                position &+= UInt64(span)
+                // Moves down next to the record before (or to the claim's start).
+                header = claim.base + Int(truncatingIfNeeded: next &- claim.position)
+                let source = claim.base + (index &* claim.stride &+ RingDescriptor.headerLength)
+                (header + RingDescriptor.headerLength).copyMemory(from: source, byteCount: messageLength)
             }
+            header.storeBytes(of: UInt32(messageLength), as: UInt32.self)
+            header.storeBytes(of: UInt32(footprint), toByteOffset: 4, as: UInt32.self)
+            next &+= UInt64(footprint)
+            previousFootprint = footprint
+            previousHeader = header
+            messageCount &+= 1
         }
-        tail = position
+        tail = next
+        if messageCount == 0 {
+            head = 0
+            tail = 0
+        }
         skipPadding()
+        noteUsage()
         checkInvariants()
     }
 
@@ -166,7 +225,7 @@ public struct DatagramRing: ~Copyable {
         checkInvariants()
     }
 
-    /// Appends one message by copying `bytes` (a convenience for tests and local loopback).
+    /// Appends one message by copying `bytes`.
     /// - Returns: `false` when the ring cannot take it.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
         guard let claim = claim(slotPayload: bytes.count) else { return false }
@@ -177,20 +236,44 @@ public struct DatagramRing: ~Copyable {
         return true
     }
 
+    // MARK: Giving memory back
+
     /// Frees the storage when the ring is empty, so an idle mailslot costs no buffer memory.
     public mutating func releaseStorageIfEmpty() {
-        guard messageCount == 0, storage != nil else { return }
-        storage?.deallocate()
-        storage = nil
+        guard messageCount == 0, !isPinned, let storage else { return }
+        storage.deallocate()
+        budget?.refund(capacity)
+        self.storage = nil
         capacity = 0
         head = 0
         tail = 0
+    }
+
+    /// Moves the queued records into smaller storage when the ring holds far less than it has:
+    /// the new capacity is the smallest power of two (at least the initial capacity) that holds
+    /// `bytes`, or what is queued now if that is more. Does nothing when pinned.
+    /// - Returns: `true` when the storage shrank.
+    @discardableResult
+    public mutating func shrink(toFit bytes: Int) -> Bool {
+        guard !isPinned, storage != nil else { return false }
+        let target = max(initialCapacity, RingDescriptor.capacity(atLeast: max(bytes, packedBytes)))
+        guard target < capacity else { return false }
+        return relocate(to: target)
+    }
+
+    /// Starts a new high-water period (see ``highWater``).
+    public mutating func resetHighWater() {
+        highWater = usedBytes
     }
 
     // MARK: Internals
 
     @inlinable
     func offset(_ position: UInt64) -> Int { Int(truncatingIfNeeded: position) & (capacity &- 1) }
+
+    private mutating func noteUsage() {
+        if usedBytes > highWater { highWater = usedBytes }
+    }
 
     private mutating func claimInPlace(stride: Int, slotPayload: Int, maxSlots: Int) -> RingClaim? {
         guard let storage, capacity > 0 else { return nil }
@@ -228,26 +311,52 @@ public struct DatagramRing: ~Copyable {
         }
     }
 
-    /// Moves the queued messages into new storage of `newCapacity` bytes, compacted from 0.
-    private mutating func grow(to newCapacity: Int) {
+    /// Bytes the queued messages take when packed with no slack.
+    private var packedBytes: Int {
+        var total = 0
+        forEachRecord { length, _ in total &+= RingDescriptor.footprint(payload: length) }
+        return total
+    }
+
+    /// Calls `body` with each queued message's length and offset, oldest first.
+    private func forEachRecord(_ body: (Int, Int) -> Void) {
+        guard let storage else { return }
+        var position = head
+        var remaining = messageCount
+        while remaining > 0 {
+            let at = offset(position)
+            let length = storage.load(fromByteOffset: at, as: UInt32.self)
+            if length != RingDescriptor.paddingLength {
+                body(Int(length), at)
+                remaining &-= 1
+            }
+            position &+= UInt64(storage.load(fromByteOffset: at &+ 4, as: UInt32.self))
+        }
+    }
+
+    /// Doubles the storage (or allocates the first), charging the budget.
+    private mutating func grow(to newCapacity: Int) -> Bool {
+        guard !isPinned else { return false }
         let target = min(newCapacity, quota)
+        guard target > capacity else { return false }
+        return relocate(to: target)
+    }
+
+    /// Moves the queued messages into new storage of `target` bytes, packed from offset 0.
+    private mutating func relocate(to target: Int) -> Bool {
+        if target > capacity {
+            guard budget?.charge(target &- capacity) ?? true else { return false }
+        } else {
+            budget?.refund(capacity &- target)
+        }
         let fresh = UnsafeMutableRawPointer.allocate(byteCount: target, alignment: RingDescriptor.alignment)
         var written = 0
         if let storage {
-            var position = head
-            var remaining = messageCount
-            while remaining > 0 {
-                let at = offset(position)
-                let length = storage.load(fromByteOffset: at, as: UInt32.self)
-                let span = storage.load(fromByteOffset: at &+ 4, as: UInt32.self)
-                if length != RingDescriptor.paddingLength {
-                    let footprint = RingDescriptor.footprint(payload: Int(length))
-                    (fresh + written).copyMemory(from: storage + at, byteCount: RingDescriptor.headerLength &+ Int(length))
-                    (fresh + written).storeBytes(of: UInt32(footprint), toByteOffset: 4, as: UInt32.self)
-                    written &+= footprint
-                    remaining &-= 1
-                }
-                position &+= UInt64(span)
+            forEachRecord { length, at in
+                let footprint = RingDescriptor.footprint(payload: length)
+                (fresh + written).copyMemory(from: storage + at, byteCount: RingDescriptor.headerLength &+ length)
+                (fresh + written).storeBytes(of: UInt32(footprint), toByteOffset: 4, as: UInt32.self)
+                written &+= footprint
             }
             storage.deallocate()
         }
@@ -255,32 +364,9 @@ public struct DatagramRing: ~Copyable {
         capacity = target
         head = 0
         tail = UInt64(written)
+        highWater = written
         checkInvariants()
-    }
-
-    @inline(__always)
-    private func checkInvariants() {
-        #if MAILSLOT_INTERNAL_CHECKS
-        precondition(usedBytes >= 0 && usedBytes <= capacity, "used bytes out of range")
-        precondition(capacity == 0 || capacity & (capacity - 1) == 0, "capacity not a power of two")
-        if let storage {
-            var position = head
-            var messages = 0
-            while position != tail {
-                let at = offset(position)
-                let length = storage.load(fromByteOffset: at, as: UInt32.self)
-                let span = Int(storage.load(fromByteOffset: at + 4, as: UInt32.self))
-                precondition(span >= RingDescriptor.headerLength && span % RingDescriptor.alignment == 0 || span == capacity - at, "bad span")
-                if length != RingDescriptor.paddingLength {
-                    precondition(RingDescriptor.footprint(payload: Int(length)) <= span, "record overflows span")
-                    messages += 1
-                }
-                position += UInt64(span)
-                precondition(position &- head <= UInt64(capacity), "walked past tail")
-            }
-            precondition(messages == messageCount, "message count mismatch")
-        }
-        #endif
+        return true
     }
 }
 

@@ -33,10 +33,14 @@ public enum RingDescriptor {
     @inlinable
     public static func footprint(payload: Int) -> Int { aligned(headerLength &+ payload) }
 
-    /// The smallest power of two at or above `value` (and at least ``minimumCapacity``).
+    /// The largest capacity a ring can have: 2^62 bytes (a larger request is clamped to it).
+    public static let maximumCapacity = 1 << 62
+
+    /// The smallest power of two at or above `value`, at least ``minimumCapacity`` and at most
+    /// ``maximumCapacity``.
     public static func capacity(atLeast value: Int) -> Int {
-        var capacity = minimumCapacity
-        while capacity < value { capacity <<= 1 }
-        return capacity
+        guard value > minimumCapacity else { return minimumCapacity }
+        guard value < maximumCapacity else { return maximumCapacity }
+        return 1 << (Int.bitWidth - (value - 1).leadingZeroBitCount)
     }
 }

@@ -41,15 +41,16 @@ struct CLIFailure: Error, CustomStringConvertible {
     var description: String { "mailslot: \(error)" }
 }
 
-/// Runs `body`; a ``MailslotError`` becomes a one-line message and exit code 1.
-func reportingFailures(_ body: () throws -> Void) throws {
+/// Runs `body`; a ``MailslotError`` becomes a one-line message and exit code 1. When
+/// `afterFailure` returns a note, it follows the error on the same line (after `; `).
+func reportingFailures(afterFailure: () -> String? = { nil }, _ body: () throws -> Void) throws {
     do {
         try body()
     } catch let failure as CLIFailure {
-        printError(failure.description)
+        printError(failure.description + (afterFailure().map { "; " + $0 } ?? ""))
         throw ExitCode(1)
     } catch let error as MailslotError {
-        printError(CLIFailure(error).description)
+        printError(CLIFailure(error).description + (afterFailure().map { "; " + $0 } ?? ""))
         throw ExitCode(1)
     }
 }

@@ -28,6 +28,8 @@ struct Relay: ParsableCommand {
 enum DatagramSummary {
     static func line(_ stats: DatagramStatistics) -> String {
         let drops = stats.drops
-        return "datagrams: \(stats.received) received, \(stats.delivered) delivered, \(stats.relayed) relayed, \(drops.total) dropped (malformed \(drops.malformed), oversize \(drops.oversize), wrong-destination \(drops.wrongDestination), unknown-mailslot \(drops.unknownMailslot), queue-full \(drops.queueFull))"
+        var line = "datagrams: \(stats.received) received, \(stats.delivered) delivered, \(stats.relayed) relayed, \(drops.total) dropped (\(drops.summary))"
+        if stats.receiveErrors > 0 { line += ", \(stats.receiveErrors) receive errors" }
+        return line
     }
 }

@@ -58,7 +58,7 @@ struct Serve: ParsableCommand {
                     printError("note: \(what); remote messages come through it")
                 }
             }
-            let session = ServeSession(engine: engine, server: server, format: format, limit: count)
+            let session = try ServeSession(engine: engine, server: server, format: format, limit: count)
             try session.run()
         }
     }
@@ -69,64 +69,82 @@ enum MessageFormat: String, ExpressibleByArgument, CaseIterable {
     case text, hex, json
 }
 
-/// The receive loop of `serve`: callback-driven on the engine's loop.
+/// The receive loop of `serve`: a callback on the engine's loop, with each message borrowed from
+/// the ring (no recursion, no per-read round trip), output flushed every few milliseconds and at
+/// exit, and the read timeout checked on a timer.
 final class ServeSession {
     let engine: MailslotEngine
     let server: MailslotServer
     let format: MessageFormat
     let limit: Int?
+    let name: String
     var received = 0
     var failure: MailslotError?
-    /// Set once the loop stopped: completions after that (the close) are ignored.
-    var finished = false
+    /// Monotonic seconds of the last message (or of the start).
+    private var lastMessage = 0.0
+    /// How often output is flushed and the timeout checked, in seconds.
+    static let tick = 0.02
 
-    init(engine: MailslotEngine, server: MailslotServer, format: MessageFormat, limit: Int?) {
+    init(engine: MailslotEngine, server: MailslotServer, format: MessageFormat, limit: Int?) throws {
         self.engine = engine
         self.server = server
         self.format = format
         self.limit = limit
+        self.name = try server.name.fullName
     }
 
     func run() throws {
-        let name = try server.name
-        printError("ready \(name.fullName)")
+        printError("ready \(name)")
         engine.onSignals([SIGINT, SIGTERM]) { [unowned self] _ in
             engine.stop()
         }
-        if limit == 0 { return }
-        readNext()
-        engine.run()
-        finished = true
-        printError(summary())
-        server.close()
+        let timeout = try server.info().readTimeout.seconds
+        lastMessage = now()
+        if limit != 0 {
+            try server.onMessageWithOrigin { [unowned self] bytes, origin in
+                self.take(bytes, origin: origin)
+            }
+            let done = { [unowned self] () -> Bool in
+                fflush(nil)
+                if failure != nil || limit.map({ received >= $0 }) == true { return true }
+                if let timeout, now() - lastMessage >= timeout {
+                    failure = .timeout
+                    return true
+                }
+                return false
+            }
+            if !done() { engine.run(checkingEvery: min(Self.tick, max(timeout ?? Self.tick, 0.001)), until: done) }
+        }
+        try? server.onMessage(nil)
         fflush(nil)
+        server.close()
+        printError(summary())
         if let failure { throw failure }
     }
 
-    private func readNext() {
-        server.readWithOrigin { [weak self] result in
-            guard let self, !self.finished else { return }
-            switch result {
-            case .success(let (message, origin)):
-                print(MessagePrinter.line(for: message, format: format, name: (try? server.name.fullName) ?? "", origin: origin))
-                fflush(nil)
-                received += 1
-                if let limit, received >= limit {
-                    engine.stop()
-                } else {
-                    readNext()
-                }
-            case .failure(let error):
-                failure = error
-                engine.stop()
-            }
+    /// One message: printed, counted; at the limit the callback is removed, so later messages
+    /// stay queued (and are counted as unread at close) instead of being consumed unprinted.
+    private func take(_ bytes: UnsafeRawBufferPointer, origin: MessageOrigin?) {
+        print(MessagePrinter.line(for: Array(bytes), format: format, name: name, origin: origin))
+        received += 1
+        lastMessage = now()
+        if let limit, received >= limit {
+            try? server.onMessage(nil)
+            engine.stop()
         }
     }
 
+    private func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// `summary: N messages received, D dropped (causes)`, then the datagram service's line.
     func summary() -> String {
-        let stats = (try? server.statistics()) ?? MailslotStatistics()
-        let drops = stats.drops
-        var line = "summary: \(received) messages received, \(drops.total) dropped (queue-full \(drops.queueFull), oversize \(drops.oversize), malformed \(drops.malformed), unknown-mailslot \(drops.unknownMailslot))"
+        let stats = engine.statistics
+        var line = "summary: \(received) messages received, \(stats.drops.total) dropped (\(stats.drops.summary))"
+        if stats.receiveErrors > 0 { line += ", \(stats.receiveErrors) receive errors" }
         if let datagrams = engine.datagramStatistics { line += "; " + DatagramSummary.line(datagrams) }
         return line
     }

@@ -31,17 +31,42 @@ struct Write: ParsableCommand {
     func run() throws {
         if let fanOut, fanOut <= 0 { throw ValidationError("--fan-out must be positive") }
         if fanOut != nil, stdin { throw ValidationError("--fan-out cannot be combined with --stdin") }
-        try reportingFailures {
+        var sent = 0
+        try reportingFailures(afterFailure: { stdin ? "\(sent) messages were sent before the failure" : nil }) {
             let payloads = try messages.map(payload)
             let targets = fanOut.map { count in (0..<count).map { target + String($0) } } ?? [target]
             var client: MailslotClient?
             for name in targets {
                 let parsed = try parseName(name)
                 client = try MailslotClient(parsed, network: parsed.scope == .local ? nil : try network.configuration())
-                for bytes in payloads { try send(bytes, with: client!) }
+                for bytes in payloads {
+                    try send(bytes, with: client!)
+                    sent += 1
+                }
             }
             if stdin, let client {
-                while let line = readLine(strippingNewline: true) { try send(try payload(line), with: client) }
+                try sendLines(with: client) { sent += 1 }
+            }
+        }
+    }
+
+    /// Sends each stdin line as one message. A line is read with a bound of the mailslot's
+    /// limit + 1 bytes (twice that, plus spaces, for hex), so a huge line is refused without
+    /// being held in memory.
+    private func sendLines(with client: MailslotClient, onSent: () -> Void) throws {
+        let limit = client.messageLimit
+        let reader = LineReader(maxLength: hex ? 3 * limit + 1 : limit + 1)
+        while true {
+            let next: LineReader.Line?
+            do { next = try reader.next() } catch { throw CLIFailure(.system(syscall: error.syscall, errno: error.errno)) }
+            switch next {
+            case nil:
+                return
+            case .line(let bytes)?:
+                try send(try payload(String(decoding: bytes, as: UTF8.self)), with: client)
+                onSent()
+            case .tooLong(let length)?:
+                throw CLIFailure(.messageTooLarge(size: hex ? length / 2 : length, limit: limit))
             }
         }
     }

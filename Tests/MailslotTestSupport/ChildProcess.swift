@@ -8,6 +8,8 @@ public final class ChildProcess {
     private var stdoutBuffer: [UInt8] = []
     private var stderrBuffer: [UInt8] = []
     private var exitStatus: Int32?
+    /// The child's peak resident memory in KiB (`wait4`'s `ru_maxrss`), once it has exited.
+    public private(set) var peakResidentKilobytes: Int?
 
     /// Spawns `executable` with `arguments`.
     /// - Parameter inherit: child descriptor number → parent descriptor to place there.
@@ -82,12 +84,9 @@ public final class ChildProcess {
         while now() < deadline {
             drain(stdoutFD, into: \.stdoutBuffer, wait: 0.01)
             drain(stderrFD, into: \.stderrBuffer, wait: 0)
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
+            if let code = reap() {
                 while drain(stdoutFD, into: \.stdoutBuffer, wait: 0) {}
                 while drain(stderrFD, into: \.stderrBuffer, wait: 0) {}
-                let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-                exitStatus = code
                 return code
             }
         }
@@ -110,14 +109,21 @@ public final class ChildProcess {
                 }
             }
             if now() >= deadline || exitStatus != nil { return nil }
-            if !drain(fd, into: buffer, wait: 0.05) {
-                var status: Int32 = 0
-                if waitpid(pid, &status, WNOHANG) == pid {
-                    exitStatus = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-                    while drain(fd, into: buffer, wait: 0) {}
-                }
+            if !drain(fd, into: buffer, wait: 0.05), reap() != nil {
+                while drain(fd, into: buffer, wait: 0) {}
             }
         }
+    }
+
+    /// Collects the exit status (and peak memory) if the child has ended.
+    private func reap() -> Int32? {
+        var status: Int32 = 0
+        var usage = rusage()
+        guard wait4(pid, &status, WNOHANG, &usage) == pid else { return nil }
+        let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        exitStatus = code
+        peakResidentKilobytes = usage.ru_maxrss
+        return code
     }
 
     /// Reads what is available within `wait` seconds. Returns `true` if bytes arrived.

@@ -137,8 +137,10 @@ public struct DatagramStatistics: Hashable, Sendable {
     public var delivered: UInt64 = 0
     /// Messages handed to another process's mailslot through the local transport.
     public var relayed: UInt64 = 0
-    /// Datagrams not delivered, by cause.
+    /// Datagrams not delivered, by cause (the kernel's own drops for the socket included).
     public var drops = DropCounters()
+    /// Receive calls that failed with an error other than "nothing to read".
+    public var receiveErrors: UInt64 = 0
 
     public init() {}
 }

@@ -44,15 +44,7 @@ final class RemoteWriter {
             destinations = [IPv4Endpoint(address: address, port: configuration.udpPort)]
         }
         guard !destinations.isEmpty else { throw .badNetPath("no broadcast address for the domain \(target)") }
-        let fd: Int32
-        do {
-            fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))
-            try system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
-            try system_bind(fd, IPv4Endpoint(address: 0, port: 0))
-        } catch {
-            throw error.mailslotError
-        }
-        self.fd = fd
+        self.fd = try Self.makeSocket(broadcast: true)
         encoder = MailslotWriteEncoder(
             type: isDomain ? .directGroup : .directUnique, source: configuration.name(suffix: 0),
             destination: destination, mailslotName: name.wireName)
@@ -65,14 +57,7 @@ final class RemoteWriter {
     /// address and port the datagram came from (as nmbd and Windows answer).
     init(replyTo endpoint: IPv4Endpoint, destination: NetBIOSName, mailslotName: String, configuration: NetworkConfiguration) throws(MailslotError) {
         destinations = [endpoint]
-        let fd: Int32
-        do {
-            fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))
-            try system_bind(fd, IPv4Endpoint(address: 0, port: 0))
-        } catch {
-            throw error.mailslotError
-        }
-        self.fd = fd
+        self.fd = try Self.makeSocket(broadcast: false)
         encoder = MailslotWriteEncoder(
             type: .directUnique, source: configuration.name(suffix: 0), destination: destination, mailslotName: mailslotName)
         encoder.sourceIP = system_sourceAddress(toward: endpoint)
@@ -81,6 +66,20 @@ final class RemoteWriter {
     }
 
     deinit { system_close(fd) }
+
+    /// An unbound-port UDP socket for sending (closed again if setting it up fails).
+    private static func makeSocket(broadcast: Bool) throws(MailslotError) -> Int32 {
+        let fd: Int32
+        do { fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)) } catch { throw error.mailslotError }
+        do {
+            if broadcast { try system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1) }
+            try system_bind(fd, IPv4Endpoint(address: 0, port: 0))
+        } catch {
+            system_close(fd)
+            throw error.mailslotError
+        }
+        return fd
+    }
 
     /// The largest message this target takes.
     var messageLimit: Int {

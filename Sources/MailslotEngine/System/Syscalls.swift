@@ -224,6 +224,12 @@ func system_readFile(_ path: String) -> [UInt8]? {
     return try? system_readAll(fd)
 }
 
+/// `true` when `fd` is an open descriptor of this process (`fcntl(F_GETFD)`). Descriptors a
+/// caller hands in are checked with this first, so a bad one is a typed error, not a trap.
+func system_isOpenDescriptor(_ fd: Int32) -> Bool {
+    fd >= 0 && fcntl(fd, F_GETFD) >= 0
+}
+
 /// `getpid(2)`.
 func system_getpid() -> Int32 { getpid() }
 
