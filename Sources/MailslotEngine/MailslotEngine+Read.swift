@@ -22,6 +22,7 @@ extension MailslotEngine {
         record.delivering = true
         defer { record.delivering = false }
         let index = indexOf(record)
+        var drainedForImmediate = false
         while slots[index] === record {
             if let handler = record.handler {
                 guard let bytes = record.ring.pinNext() else { break }
@@ -38,6 +39,17 @@ extension MailslotEngine {
                 record.consumeNext()
                 record.liveWaiters -= 1
                 complete(waiter, .success((bytes, origin)))
+            } else if record.liveWaiters > 0, record.readTimeout.isImmediate, record.handler == nil {
+                // Timeout 0 (Win32: fail at once): one look at the kernel queue, then each
+                // waiting read fails; reads their completions queue are served by this loop.
+                if !drainedForImmediate {
+                    drainedForImmediate = true
+                    drainSocket(record)
+                    continue
+                }
+                guard let waiter = record.popLiveWaiter() else { break }
+                record.liveWaiters -= 1
+                complete(waiter, .failure(.timeout))
             } else {
                 break
             }
@@ -98,8 +110,9 @@ extension MailslotEngine {
         do { record = try self.record(handle) } catch {
             return complete(PendingRead(deadline: nil, slot: handle, completion: completion), .failure(error))
         }
-        // A read with timeout 0 that cannot complete now is due at once: it fails now, or (when
-        // a completion of this mailslot is running and may still serve it) at the next timer.
+        // A read with timeout 0 that cannot complete now fails in `deliver`, or (when a callback
+        // holds the mailslot) at the next timer tick. While `deliver` runs for this mailslot
+        // it serves or fails the read itself; otherwise a timed read waits on the heap.
         let deadline = record.readTimeout.seconds.map { system_monotonicSeconds() + $0 }
         let read = PendingRead(deadline: deadline, slot: handle, completion: completion)
         record.waiters.append(read)
@@ -107,10 +120,7 @@ extension MailslotEngine {
         if record.ring.isEmpty, !record.borrowed { drainSocket(record) }
         deliver(record)
         guard read.isPending else { return }
-        if record.readTimeout.isImmediate, !record.delivering {
-            record.liveWaiters -= 1
-            return complete(read, .failure(.timeout))
-        }
+        if record.delivering, record.readTimeout.isImmediate { return }  // the running deliver fails it
         if let deadline {
             deadlines.insert(read, at: deadline)
             armDeadlineTimer()
