@@ -1,0 +1,123 @@
+import Glibc
+@testable import MailslotEngine
+import MailslotTestSupport
+import Testing
+
+/// The small API promises: Win32 timeout spellings, typed errors for bad descriptors, writers
+/// that sleep, and the CLI's bounded stdin and summaries.
+@Suite("API fidelity")
+struct ApiFidelityTests {
+    func name(_ label: String) throws -> MailslotName { try MailslotName(localPath: uniqueMailslotPath(label)) }
+
+    @Test("timeouts: .milliseconds(0) is 0 (at once) and .milliseconds(0xFFFFFFFF) is forever, in every read path")
+    func timeoutSpellings() throws {
+        #expect(ReadTimeout.milliseconds(0) == .immediate)
+        #expect(ReadTimeout.milliseconds(0xFFFF_FFFF) == .forever)
+        #expect(ReadTimeout.milliseconds(0xFFFF_FFFF).seconds == nil)
+        #expect(ReadTimeout.milliseconds(0).isImmediate)
+        #expect(Set([ReadTimeout.milliseconds(0), .immediate]).count == 1)
+        let engine = try MailslotEngine()
+        let server = try engine.createMailslot(try name("zero"), readTimeout: .milliseconds(0))
+        var outcome: Result<[UInt8], MailslotError>?
+        server.read { outcome = $0 }
+        guard case .failure(.timeout)? = outcome else {
+            Issue.record("a completion read with timeout 0 should fail at once, got \(String(describing: outcome))")
+            return
+        }
+        #expect(throws: MailslotError.timeout) { try server.readMessage() }
+        try server.setReadTimeout(.milliseconds(0xFFFF_FFFF))
+        #expect(try server.info().readTimeout.win32Value == 0xFFFF_FFFF)
+        var pending = true
+        server.read { _ in pending = false }
+        engine.runOnce(timeout: 0.05)
+        #expect(pending)  // forever means no deadline: still waiting
+        #expect(engine.deadlines.count == 0)
+    }
+
+    @Test("descriptors from the caller give typed errors, never a trap")
+    func badDescriptors() throws {
+        let engine = try MailslotEngine()
+        #expect(throws: MailslotError.invalidHandle) { try engine.adoptMailslot(descriptor: 987_654) }
+        #expect(throws: MailslotError.invalidHandle) { try engine.adoptMailslot(descriptor: -1) }
+        #expect(throws: MailslotError.invalidHandle) { try engine.receiveMailslot(over: 987_654) }
+        let file = open("/dev/null", O_RDONLY)
+        #expect(throws: MailslotError.invalidHandle) { try engine.adoptMailslot(descriptor: file) }
+        #expect(fcntl(file, F_GETFD) == -1)  // the engine owned it: closed
+        let server = try engine.createMailslot(try name("sendbad"))
+        #expect(throws: MailslotError.invalidHandle) { try server.send(over: 987_654) }
+    }
+
+    @Test("a batched write waiting for room sleeps in poll: its thread uses almost no CPU while the queue is full")
+    func blockingBatchWriteSleeps() async throws {
+        let engine = try MailslotEngine()
+        let slot = try name("sleep")
+        let server = try engine.createMailslot(slot, maxMessageSize: 64, readTimeout: .immediate)
+        let client = try MailslotClient(slot)
+        // Fill the kernel queue (the engine is not reading).
+        while (try? client.write("fill")) != nil {}
+        let writer = Task.detached { () -> Double in
+            let batch = MailslotWriteBatch(capacity: 4, maxMessageSize: 64)
+            for _ in 0..<4 { batch.append { _ in 8 } }
+            let before = Self.threadCPUSeconds()
+            _ = try? client.write(batch, waitingUpTo: nil)
+            return Self.threadCPUSeconds() - before
+        }
+        try await Task.sleep(for: .milliseconds(600))
+        while (try? server.readMessage()) != nil {}  // room at last: the writer finishes
+        var cpu = 0.0
+        for _ in 0..<100 {
+            while (try? server.readMessage()) != nil {}
+            if let value = await Self.finished(writer) { cpu = value; break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(cpu < 0.1, "the waiting writer used \(cpu) s of CPU in 0.6 s")
+    }
+
+    @Test("serve --count 0 prints its summary and exits 0")
+    func serveCountZero() throws {
+        let result = try MailslotBinary.run(["serve", uniqueMailslotPath("zero"), "--count", "0"])
+        #expect(result.code == 0)
+        #expect(result.stderr.contains("summary: 0 messages received, 0 dropped (none)"), "\(result.stderr)")
+    }
+
+    @Test("write --stdin refuses a 200 MB line without holding it, and says how many lines went before")
+    func hugeStdinLine() throws {
+        let path = uniqueMailslotPath("huge")
+        let server = try ChildProcess(MailslotBinary.path, ["serve", path, "--max-size", "1000", "--count", "2"])
+        #expect(server.waitForStderrLine(startingWith: "ready ") != nil)
+        let input = "/tmp/mailslot-test-huge-\(getpid())"
+        defer { unlink(input) }
+        let file = fopen(input, "w")!
+        fputs("first line\nsecond line\n", file)
+        let chunk = [UInt8](repeating: 0x61, count: 1 << 20)
+        for _ in 0..<200 { _ = chunk.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) } }
+        fputs("\nnever sent\n", file)
+        fclose(file)
+        let descriptor = open(input, O_RDONLY)
+        defer { close(descriptor) }
+        let writer = try ChildProcess(MailslotBinary.path, ["write", path, "--stdin"], stdin: descriptor)
+        #expect(writer.waitForExit(timeout: 60) == 1)
+        #expect(writer.standardError.contains("message too large: 209715200 bytes, the mailslot takes at most 1000"), "\(writer.standardError)")
+        #expect(writer.standardError.contains("2 messages were sent before the failure"))
+        #expect((writer.peakResidentKilobytes ?? .max) < 100_000, "peak RSS \(writer.peakResidentKilobytes ?? -1) KiB")
+        #expect(server.waitForExit() == 0)
+        #expect(server.standardOutput == "first line\nsecond line\n")
+    }
+
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    /// The task's value if it has finished (without waiting for it otherwise).
+    static func finished(_ task: Task<Double, Never>) async -> Double? {
+        await withTaskGroup(of: Double?.self) { group in
+            group.addTask { await task.value }
+            group.addTask { try? await Task.sleep(for: .milliseconds(1)); return nil }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+}
