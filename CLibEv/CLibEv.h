@@ -10,7 +10,8 @@
 //   defining _GNU_SOURCE here breaks the Glibc module ("ambiguous use of strerror_r"). So a
 //   layout-identical struct is declared under a project prefix and the two functions are bound
 //   to the real glibc symbols with __asm__ labels. _Static_assert locks the layout.
-// - CMSG_* are macros too: SCM_RIGHTS helpers for passing a mailslot handle live here.
+// - CMSG_* are macros too: SCM_RIGHTS helpers for passing a mailslot handle, and the
+//   SO_RXQ_OVFL reader for the datagram service's kernel drop count, live here.
 #ifndef CLIBEV_H
 #define CLIBEV_H
 
@@ -70,6 +71,21 @@ static inline int CLibEv_cmsg_get_fd(struct msghdr *msg) {
             int fd;
             memcpy(&fd, CMSG_DATA(c), sizeof(int));
             return fd;
+        }
+    }
+    return -1;
+}
+
+/// Bytes of control buffer for the `SO_RXQ_OVFL` drop counter of one datagram.
+static inline size_t CLibEv_cmsg_space_drops(void) { return CMSG_SPACE(sizeof(unsigned int)); }
+
+/// The socket's cumulative drop count carried by `msg` (`SO_RXQ_OVFL`), or -1 when absent.
+static inline long long CLibEv_cmsg_get_drops(struct msghdr *msg) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL && c->cmsg_len >= CMSG_LEN(sizeof(unsigned int))) {
+            unsigned int drops;
+            memcpy(&drops, CMSG_DATA(c), sizeof(unsigned int));
+            return drops;
         }
     }
     return -1;

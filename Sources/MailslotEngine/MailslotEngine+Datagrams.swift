@@ -22,7 +22,31 @@ extension MailslotEngine {
     }
 
     /// The datagram service's counters (`nil` when this engine does not run it).
-    public var datagramStatistics: DatagramStatistics? { datagramService?.statistics }
+    /// The kernel's drops for the service's socket are read fresh (`kernelBufferFull`). After
+    /// ``stopDatagramService()``, its final counters.
+    public var datagramStatistics: DatagramStatistics? {
+        guard let service = datagramService else { return stoppedDatagramStatistics }
+        service.refreshKernelDrops()
+        return service.statistics
+    }
+
+    /// Stops the datagram service and frees its port. Datagrams still in its socket's queue are
+    /// read and counted as unread at close (``DropCounters/closedUnread``), so the counters add
+    /// up: every datagram that reached the socket is delivered, relayed, or dropped by cause.
+    public func stopDatagramService() {
+        guard let service = datagramService else { return }
+        ev_io_stop(loop, service.watcher)
+        service.refreshKernelDrops()
+        for _ in 0..<1024 {
+            let count = service.receiveBatch()
+            service.statistics.received &+= UInt64(count)
+            service.statistics.drops.closedUnread &+= UInt64(count)
+            if count < DatagramService.batchSize { break }
+        }
+        service.refreshKernelDrops()
+        stoppedDatagramStatistics = service.statistics
+        datagramService = nil
+    }
 
     /// The UDP port the datagram service listens on (useful when it was given port 0 in tests).
     public var datagramPort: UInt16? {

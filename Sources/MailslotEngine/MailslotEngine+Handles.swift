@@ -33,7 +33,9 @@ extension MailslotEngine {
         }
         let entry = registry.entry(endpoint)
         let name = entry.flatMap { try? MailslotName($0.name) } ?? (try? MailslotName(localPath: "unnamed-\(endpoint.key)"))!
-        return register(name: name, fd: fd, maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever)
+        let server = register(name: name, fd: fd, maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever)
+        slots[server.handle.index]?.shared = true
+        return server
     }
 
     /// Waits for a mailslot server handle sent with ``MailslotServer/send(over:)`` and adopts it.
@@ -56,6 +58,7 @@ extension MailslotServer {
     /// `posix_spawn_file_actions_adddup2`), which clears close-on-exec on the child's copy.
     public func inheritableDescriptor() throws(MailslotError) -> Int32 {
         let record = try engine.record(handle)
+        record.shared = true
         do { return try system_duplicate(record.fd) } catch { throw error.mailslotError }
     }
 
@@ -65,6 +68,7 @@ extension MailslotServer {
     public func send(over socket: Int32) throws(MailslotError) {
         let record = try engine.record(handle)
         guard system_isOpenDescriptor(socket) else { throw .invalidHandle }
+        record.shared = true
         do { try HandleTransfer.send(record.fd, over: socket) } catch { throw error.mailslotError }
     }
 }

@@ -147,6 +147,21 @@ extension MailslotEngine {
         return count < batch.capacity ? .drained : .more
     }
 
+    /// Reads and counts what the kernel still holds for a mailslot that is closing for good (no
+    /// other process holds its handle), so those messages are counted as unread at close
+    /// instead of vanishing with the socket. Bounded: a writer cannot keep a close in here.
+    func discardKernelQueue(_ record: SlotRecord) {
+        for _ in 0..<1024 {
+            for index in 0..<batch.capacity {
+                batch.prepare(index, ring: batch.overflowArea(index), ringBytes: 0, overflowBytes: 0)
+            }
+            guard case .processed(let count)? = try? batch.receive(fd: record.fd, count: batch.capacity) else { return }
+            record.statistics.received &+= UInt64(count)
+            record.statistics.drops.closedUnread &+= UInt64(count)
+            if Int(count) < batch.capacity { return }
+        }
+    }
+
     /// Counts a failed receive; the datagrams stay in the kernel for a later call.
     private func noteReceiveError(_ error: SyscallError, on record: SlotRecord) {
         record.statistics.receiveErrors &+= 1

@@ -60,6 +60,8 @@ public final class MailslotEngine {
     var slotIndexByPath: [PathHash: Int] = [:]
     /// The host's datagram service, when this engine runs it.
     var datagramService: DatagramService?
+    /// The service's counters once it stopped.
+    var stoppedDatagramStatistics: DatagramStatistics?
 
     /// Traffic and drop counters summed over every mailslot this engine has had, open or closed.
     public var statistics: MailslotStatistics {
@@ -99,6 +101,7 @@ public final class MailslotEngine {
         for index in slots.indices where slots[index] != nil {
             closeSlot(index: index)
         }
+        stopDatagramService()
         ev_timer_stop(loop, wakeTimer)
         wakeTimer.deallocate()
         ev_timer_stop(loop, sweepTimer)
@@ -258,13 +261,14 @@ public final class MailslotEngine {
     func closeSlot(index: Int) {
         guard let record = slots[index] else { return }
         ev_io_stop(loop, record.watcher)
+        record.statistics.drops.closedUnread &+= UInt64(record.ring.messageCount)
+        if !record.shared { discardKernelQueue(record) }
         system_close(record.fd)
         registry.removeIfUnbound(record.endpoint)
         slots[index] = nil
         if slotIndexByPath[record.endpoint.pathHash] == index { slotIndexByPath[record.endpoint.pathHash] = nil }
         freeIndices.append(index)
         mailslotCount -= 1
-        record.statistics.drops.closedUnread &+= UInt64(record.ring.messageCount)
         closedStatistics.add(record.statistics)
         if !record.ring.isPinned { record.ring.releaseStorageIfEmpty() }
         record.liveWaiters = 0

@@ -33,6 +33,9 @@ final class SlotRecord {
     var delivering = false
     /// `true` while a callback or a `withNextMessage` body holds the next message, pinned.
     var borrowed = false
+    /// `true` once the handle may be held by another process too (passed, inherited or
+    /// adopted): closing it then leaves the kernel queue to them.
+    var shared = false
     /// `received` at the last idle sweep (a ring that received nothing since is idle).
     var receivedAtSweep: UInt64 = 0
 

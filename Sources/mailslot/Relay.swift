@@ -19,6 +19,7 @@ struct Relay: ParsableCommand {
             printError("ready relay \(configuration.computerName) \(configuration.domain) udp \(engine.datagramPort ?? configuration.udpPort)")
             engine.onSignals([SIGINT, SIGTERM]) { _ in engine.stop() }
             engine.run()
+            engine.stopDatagramService()
             printError(DatagramSummary.line(engine.datagramStatistics ?? DatagramStatistics()))
         }
     }

@@ -118,6 +118,7 @@ final class ServeSession {
         try? server.onMessage(nil)
         fflush(nil)
         server.close()
+        engine.stopDatagramService()
         printError(summary())
         if let failure { throw failure }
     }

@@ -27,6 +27,8 @@ final class DatagramService {
     /// Unbound AF_UNIX datagram socket used to relay to other processes' mailslots.
     let relay: Int32
     var statistics = DatagramStatistics()
+    /// The last failed receive call.
+    var lastError: SyscallError?
     /// Slots that got messages in the current batch (delivered once at its end).
     var touchedSlots: [Int] = []
     /// Datagrams the last `recvmmsg` filled (their headers need resetting).
@@ -38,6 +40,9 @@ final class DatagramService {
     let iovecs: UnsafeMutablePointer<iovec>
     let addresses: UnsafeMutablePointer<sockaddr_in>
     let buffers: UnsafeMutableRawPointer
+    /// One control buffer per datagram, for the `SO_RXQ_OVFL` counter.
+    let controls: UnsafeMutableRawPointer
+    static let controlBytes = CLibEv_cmsg_space_drops()
 
     init(configuration: NetworkConfiguration) throws(MailslotError) {
         self.configuration = configuration
@@ -51,6 +56,8 @@ final class DatagramService {
         }
         do {
             try system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
+            // Every datagram then carries the socket's cumulative kernel drop count.
+            try system_setsockopt(fd, level: SOL_SOCKET, name: SO_RXQ_OVFL, value: 1)
             let buffer = Int32(clamping: configuration.receiveBufferBytes)
             if (try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUFFORCE, value: buffer)) == nil {
                 try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: buffer)
@@ -75,12 +82,15 @@ final class DatagramService {
         addresses = .allocate(capacity: Self.batchSize)
         addresses.initialize(repeating: sockaddr_in(), count: Self.batchSize)
         buffers = .allocate(byteCount: Self.batchSize * Self.slotBytes, alignment: 64)
+        controls = .allocate(byteCount: Self.batchSize * Self.controlBytes, alignment: 8)
+        controls.initializeMemory(as: UInt8.self, repeating: 0, count: Self.batchSize * Self.controlBytes)
         touchedSlots.reserveCapacity(Self.batchSize)
         for index in 0..<Self.batchSize {
             iovecs[index] = iovec(iov_base: buffers + index * Self.slotBytes, iov_len: Self.slotBytes)
             headers[index].msg_hdr = msghdr(
                 msg_name: UnsafeMutableRawPointer(addresses + index), msg_namelen: socklen_t(MemoryLayout<sockaddr_in>.size),
-                msg_iov: iovecs + index, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
+                msg_iov: iovecs + index, msg_iovlen: 1, msg_control: controls + index * Self.controlBytes,
+                msg_controllen: Self.controlBytes, msg_flags: 0)
         }
     }
 
@@ -92,22 +102,45 @@ final class DatagramService {
         iovecs.deallocate()
         addresses.deallocate()
         buffers.deallocate()
+        controls.deallocate()
     }
 
     /// One `recvmmsg`; returns how many datagrams arrived. The headers are set up once; only
-    /// what the kernel changed in the last batch is reset.
+    /// what the kernel changed in the last batch is reset. A failed call is counted in
+    /// ``DatagramStatistics/receiveErrors`` and reads as an empty batch.
     func receiveBatch() -> Int {
         for index in 0..<lastCount {
             headers[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in>.size)
+            headers[index].msg_hdr.msg_controllen = Self.controlBytes
             headers[index].msg_hdr.msg_flags = 0
             headers[index].msg_len = 0
         }
-        guard case .processed(let count)? = try? system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC)) else {
-            lastCount = 0
+        lastCount = 0
+        let result: IOResult<Int32>
+        do {
+            result = try system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC))
+        } catch {
+            statistics.receiveErrors &+= 1
+            lastError = error
             return 0
         }
+        guard case .processed(let count) = result else { return 0 }
         lastCount = Int(count)
+        if count > 0 { noteKernelDrops(CLibEv_cmsg_get_drops(&headers[Int(count) - 1].msg_hdr)) }
         return Int(count)
+    }
+
+    /// Takes the socket's cumulative kernel drop count (from `SO_RXQ_OVFL`, or `/proc/net/udp`).
+    func noteKernelDrops(_ total: Int64) {
+        guard total >= 0 else { return }
+        statistics.drops.kernelBufferFull = max(statistics.drops.kernelBufferFull, UInt64(total))
+    }
+
+    /// Reads the socket's kernel drop count now, from `/proc/net/udp` (the same counter
+    /// `SO_RXQ_OVFL` reports, which only arrives with the next datagram).
+    func refreshKernelDrops() {
+        guard let inode = system_socketInode(fd), let drops = system_udpSocketDrops(inode: inode) else { return }
+        noteKernelDrops(Int64(drops))
     }
 
     /// Datagram `index` of the last batch and its sender.

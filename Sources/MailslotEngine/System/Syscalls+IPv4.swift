@@ -89,3 +89,23 @@ func system_hostName() -> String {
     guard gethostname(&buffer, buffer.count) == 0 else { return "LOCALHOST" }
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
+
+/// The inode of a socket (`fstat`), as `/proc/net/*` lists it.
+func system_socketInode(_ fd: Int32) -> UInt64? {
+    var status = stat()
+    guard fstat(fd, &status) == 0 else { return nil }
+    return UInt64(status.st_ino)
+}
+
+/// The kernel's drop count for the UDP socket with `inode`, from `/proc/net/udp` (its last
+/// column), or `nil` when it is not listed.
+func system_udpSocketDrops(inode: UInt64) -> UInt64? {
+    guard let table = system_readFile("/proc/net/udp") else { return nil }
+    let wanted = String(inode)
+    for line in String(decoding: table, as: UTF8.self).split(separator: "\n").dropFirst() {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 13, fields[9] == wanted else { continue }
+        return UInt64(fields[fields.count - 1])
+    }
+    return nil
+}
