@@ -110,8 +110,15 @@ public final class MailslotClient: Sendable {
     /// is full (`nil`: as long as it takes).
     /// - Throws: as ``write(_:)``, with ``MailslotError/queueFull`` only once the wait is over.
     public func write(_ bytes: UnsafeRawBufferPointer, waitingUpTo timeoutMilliseconds: Int?) throws(MailslotError) {
-        if let remote {  // datagrams to other computers never wait
-            return try remote.withWriter { writer throws(MailslotError) in try writer.send(bytes) }
+        if let remote {  // waits only for room in the host service's outbox
+            let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
+            return try remote.withWriter { writer throws(MailslotError) in
+                while true {
+                    do throws(MailslotError) { return try writer.send(bytes) } catch {
+                        guard error == .queueFull, try writer.waitForRoom(until: deadline) else { throw error }
+                    }
+                }
+            }
         }
         let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
         while try !tryWrite(bytes) {

@@ -18,7 +18,30 @@ extension MailslotEngine {
             MailslotEngine.from(loop).handleDatagrams()
         }, service.fd, Int32(EV_READ))
         ev_io_start(loop, service.watcher)
+        CLibEv_io_init(service.outbox.watcher, { loop, _, _ in
+            guard let loop else { return }
+            MailslotEngine.from(loop).handleOutbox()
+        }, service.outbox.fd, Int32(EV_READ))
+        ev_io_start(loop, service.outbox.watcher)
         datagramService = service
+    }
+
+    /// Sends what writers left in the outbox now (bounded).
+    func flushOutbox() {
+        guard let service = datagramService else { return }
+        var batches = 0
+        while batches < 1024, service.outbox.forward(through: service.fd, port: service.port, statistics: &service.statistics) {
+            batches += 1
+        }
+    }
+
+    /// Writers' datagrams in the outbox: forwarded from the service's port, a few batches per
+    /// event (level-triggered: what is left raises the event again).
+    func handleOutbox() {
+        guard let service = datagramService else { return }
+        for _ in 0..<configuration.batchesPerEvent {
+            guard service.outbox.forward(through: service.fd, port: service.port, statistics: &service.statistics) else { break }
+        }
     }
 
     /// The datagram service's counters (`nil` when this engine does not run it).
@@ -30,12 +53,15 @@ extension MailslotEngine {
         return service.statistics
     }
 
-    /// Stops the datagram service and frees its port. Datagrams still in its socket's queue are
+    /// Stops the datagram service and frees its port. Datagrams this host's writers left in its
+    /// outbox are sent first. Datagrams still in its socket's queue are
     /// read and counted as unread at close (``DropCounters/closedUnread``), so the counters add
     /// up: every datagram that reached the socket is delivered, relayed, or dropped by cause.
     public func stopDatagramService() {
         guard let service = datagramService else { return }
         ev_io_stop(loop, service.watcher)
+        ev_io_stop(loop, service.outbox.watcher)
+        flushOutbox()
         service.refreshKernelDrops()
         for _ in 0..<1024 {
             let count = service.receiveBatch()
@@ -50,8 +76,7 @@ extension MailslotEngine {
 
     /// The UDP port the datagram service listens on (useful when it was given port 0 in tests).
     public var datagramPort: UInt16? {
-        guard let service = datagramService else { return nil }
-        return (try? system_localEndpoint(service.fd))?.port
+        datagramService?.port
     }
 
     /// A readable event on the UDP port: up to 4 batches; each mailslot that got messages is

@@ -125,11 +125,15 @@ public final class MailslotEngine {
     ///
     /// A ``stop()`` that came before `run()` (say, from a read that completed at once) makes
     /// it return immediately; the request is cleared on return, so a later `run()` runs again.
+    ///
+    /// Before returning it sends what this host's writers left in the datagram service's outbox
+    /// (a reply written just before ``stop()``, say), so stopping loses no outgoing datagram.
     public func run() {
         while !stopRequested {
             ev_run(loop, Int32(EVRUN_ONCE))
         }
         stopRequested = false
+        flushOutbox()
     }
 
     /// Runs the loop until `done` returns `true`, asking it every `interval` seconds (a repeating

@@ -25,6 +25,12 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The NetBIOS name service port for name queries (default 137).", visibility: .hidden))
     var nbnsPort: UInt16?
 
+    @Option(help: "Name queries sent before a computer name counts as unresolvable (default 3, as Windows).")
+    var nbnsAttempts: Int?
+
+    @Option(help: "Milliseconds between name queries (default 750, as Windows).")
+    var nbnsInterval: Int?
+
     /// The configuration: defaults, config file, environment, then these flags.
     func configuration() throws(MailslotError) -> NetworkConfiguration {
         var configuration = try NetworkConfiguration.standard()
@@ -34,6 +40,8 @@ struct NetworkOptions: ParsableArguments {
         if !broadcast.isEmpty { try configuration.set("broadcast", to: broadcast.joined(separator: ","), source: "--broadcast") }
         if let hostsFile { configuration.hostsFile = hostsFile }
         if let nbnsPort { configuration.nameServicePort = nbnsPort }
+        if let nbnsAttempts { try configuration.set("nbns-attempts", to: String(nbnsAttempts), source: "--nbns-attempts") }
+        if let nbnsInterval { try configuration.set("nbns-interval", to: String(nbnsInterval), source: "--nbns-interval") }
         if let nameType {
             guard let suffix = UInt8(nameType, radix: 16) else { throw .invalidParameter("--name-type takes a hex byte, not \(nameType)") }
             configuration.destinationSuffix = suffix

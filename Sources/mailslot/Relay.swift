@@ -31,6 +31,9 @@ enum DatagramSummary {
         let drops = stats.drops
         var line = "datagrams: \(stats.received) received, \(stats.delivered) delivered, \(stats.relayed) relayed, \(drops.total) dropped (\(drops.summary))"
         if stats.receiveErrors > 0 { line += ", \(stats.receiveErrors) receive errors" }
+        if stats.forwarded + stats.forwardFailed + stats.forwardRefused > 0 {
+            line += "; outbox: \(stats.forwarded) sent from this port, \(stats.forwardFailed) failed, \(stats.forwardRefused) refused"
+        }
         return line
     }
 }

@@ -94,10 +94,10 @@ final class ServeSession {
     }
 
     func run() throws {
-        printError("ready \(name)")
         engine.onSignals([SIGINT, SIGTERM]) { [unowned self] _ in
             engine.stop()
         }
+        printError("ready \(name)")
         let timeout = try server.info().readTimeout.seconds
         lastMessage = now()
         if limit != 0 {

@@ -16,6 +16,10 @@ struct DatagramServiceTests {
         configuration.broadcastAddresses = ["127.255.255.255"]
         configuration.hostsFile = hostsFile
         configuration.nameQueryMilliseconds = 100
+        configuration.nameQueryAttempts = 1
+        // These tests write from the thread that runs the service's loop, and often before it
+        // runs: straight from the writer's own port, not through the service's outbox.
+        configuration.sendsThroughService = false
         return configuration
     }
 

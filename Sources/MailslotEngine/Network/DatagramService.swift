@@ -26,6 +26,10 @@ final class DatagramService {
     let domain: NetBIOSName
     /// Unbound AF_UNIX datagram socket used to relay to other processes' mailslots.
     let relay: Int32
+    /// Where this host's writers hand datagrams to be sent from the service's port.
+    let outbox: OutboxForwarder
+    /// The UDP port the service owns.
+    let port: UInt16
     var statistics = DatagramStatistics()
     /// The last failed receive call.
     var lastError: SyscallError?
@@ -63,6 +67,8 @@ final class DatagramService {
                 try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: buffer)
             }
             try system_bind(fd, IPv4Endpoint(address: 0, port: configuration.udpPort))
+            port = try system_localEndpoint(fd).port
+            outbox = try OutboxForwarder(port: port)
             relay = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
         } catch {
             system_close(fd)
@@ -174,6 +180,12 @@ public struct DatagramStatistics: Hashable, Sendable {
     public var drops = DropCounters()
     /// Receive calls that failed with an error other than "nothing to read".
     public var receiveErrors: UInt64 = 0
+    /// Datagrams this host's writers sent through the service's outbox, forwarded from its port.
+    public var forwarded: UInt64 = 0
+    /// Outbox datagrams the kernel refused to send (a full send buffer, an unreachable network).
+    public var forwardFailed: UInt64 = 0
+    /// Outbox datagrams refused because they were not mailslot writes.
+    public var forwardRefused: UInt64 = 0
 
     public init() {}
 }

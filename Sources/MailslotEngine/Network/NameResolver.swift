@@ -38,7 +38,9 @@ struct NameResolver {
         return nil
     }
 
-    /// Broadcasts a name query to every broadcast address and waits for the first answer.
+    /// Broadcasts a name query to every broadcast address and waits for the first answer,
+    /// sending it again as Windows does: ``NetworkConfiguration/nameQueryAttempts`` queries
+    /// (3), ``NetworkConfiguration/nameQueryMilliseconds`` apart (750 ms), with one transaction id.
     func queryNameService(_ computer: String, suffix: UInt8) throws(MailslotError) -> UInt32? {
         guard let name = try? NetBIOSName(computer, suffix: suffix) else { return nil }
         let fd: Int32
@@ -51,21 +53,26 @@ struct NameResolver {
         defer { system_close(fd) }
         let id = UInt16(truncatingIfNeeded: system_getpid() &* 7919 &+ Int32(truncatingIfNeeded: Int(system_monotonicSeconds() * 1000)))
         let request = NameQuery.request(id: id, name: name)
-        for host in configuration.broadcastAddresses {
-            guard let target = IPv4Endpoint(host, port: configuration.nameServicePort) else { continue }
-            _ = request.withUnsafeBytes { try? system_sendto(fd, $0, to: target) }
-        }
-        let deadline = system_monotonicSeconds() + Double(configuration.nameQueryMilliseconds) / 1000
+        let targets = configuration.broadcastAddresses.compactMap { IPv4Endpoint($0, port: configuration.nameServicePort) }
         var buffer = [UInt8](repeating: 0, count: 576)
-        while true {
-            let left = deadline - system_monotonicSeconds()
-            guard left > 0 else { return nil }
-            guard (try? system_poll(fd, events: Int16(POLLIN), timeoutMilliseconds: Int32(left * 1000) + 1)) == true else { continue }
-            let received = buffer.withUnsafeMutableBytes { try? system_recvfrom(fd, $0) }
-            guard case .processed(let (count, _))? = received else { continue }
-            let answer = buffer.withUnsafeBytes { NameQuery.addresses(inResponse: UnsafeRawBufferPointer(rebasing: $0[0..<count]), id: id, name: name) }
-            if let first = answer?.first { return first }
+        for _ in 0..<max(1, configuration.nameQueryAttempts) {
+            for target in targets {
+                _ = request.withUnsafeBytes { try? system_sendto(fd, $0, to: target) }
+            }
+            let deadline = system_monotonicSeconds() + Double(configuration.nameQueryMilliseconds) / 1000
+            while true {
+                let left = deadline - system_monotonicSeconds()
+                guard left > 0 else { break }
+                guard (try? system_poll(fd, events: Int16(POLLIN), timeoutMilliseconds: Int32(left * 1000) + 1)) == true else { continue }
+                let received = buffer.withUnsafeMutableBytes { try? system_recvfrom(fd, $0) }
+                guard case .processed(let (count, _))? = received else { continue }
+                let answer = buffer.withUnsafeBytes {
+                    NameQuery.addresses(inResponse: UnsafeRawBufferPointer(rebasing: $0[0..<count]), id: id, name: name)
+                }
+                if let first = answer?.first { return first }
+            }
         }
+        return nil
     }
 }
 

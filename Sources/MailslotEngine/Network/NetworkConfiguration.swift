@@ -15,6 +15,8 @@ import MailslotWire
 /// | broadcast addresses | every up, non-loopback interface's; else 255.255.255.255 | `broadcast` (comma-separated) | `MAILSLOT_BROADCAST` |
 /// | name map (lmhosts format) | none | `hosts-file` | `MAILSLOT_HOSTS_FILE` |
 /// | name service port | 137 | `nbns-port` | `MAILSLOT_NBNS_PORT` |
+/// | name queries, and ms between them | 3, 750 | `nbns-attempts`, `nbns-interval` | `MAILSLOT_NBNS_ATTEMPTS`, `MAILSLOT_NBNS_INTERVAL` |
+/// | send through the host's service | yes | `send-through-service` (yes/no) | `MAILSLOT_SEND_THROUGH_SERVICE` |
 ///
 /// The config file is `$MAILSLOT_CONFIG`, else `/etc/mailslot.conf` when it exists: `key = value`
 /// lines, `#` comments.
@@ -33,8 +35,17 @@ public struct NetworkConfiguration: Sendable, Hashable {
     /// The datagram service's socket receive buffer: how big a burst it absorbs while busy.
     /// Above `net.core.rmem_max` it needs CAP_NET_ADMIN (root); otherwise the kernel caps it.
     public var receiveBufferBytes = 4 << 20
-    /// How long a NetBIOS name query waits for an answer.
+    /// How long each NetBIOS name query waits for an answer before the next is sent (Windows:
+    /// 750 ms).
     public var nameQueryMilliseconds = 750
+    /// How many name queries are sent before a name counts as unresolvable (Windows: 3).
+    public var nameQueryAttempts = 3
+    /// Whether writers hand their datagrams to this host's datagram service when one runs on
+    /// ``udpPort``, so they leave from its port (138) as on Windows. The service's outbox holds
+    /// `net.unix.max_dgram_qlen` datagrams while the service is busy: a write finding it full
+    /// fails with queue-full (or waits, when asked to). `false`: always send from the writer's
+    /// own ephemeral port.
+    public var sendsThroughService = true
 
     /// The defaults, without reading any file or the environment.
     public init() {
@@ -72,6 +83,8 @@ public struct NetworkConfiguration: Sendable, Hashable {
     static let environmentKeys = [
         ("computer-name", "MAILSLOT_COMPUTER_NAME"), ("domain", "MAILSLOT_DOMAIN"), ("udp-port", "MAILSLOT_UDP_PORT"),
         ("broadcast", "MAILSLOT_BROADCAST"), ("hosts-file", "MAILSLOT_HOSTS_FILE"), ("nbns-port", "MAILSLOT_NBNS_PORT"),
+        ("nbns-attempts", "MAILSLOT_NBNS_ATTEMPTS"), ("nbns-interval", "MAILSLOT_NBNS_INTERVAL"),
+        ("send-through-service", "MAILSLOT_SEND_THROUGH_SERVICE"),
     ]
 
     /// Sets one setting by its file key.
@@ -95,6 +108,18 @@ public struct NetworkConfiguration: Sendable, Hashable {
             broadcastAddresses = addresses
         case "hosts-file":
             hostsFile = value
+        case "send-through-service":
+            switch value.lowercased() {
+            case "yes", "true", "1": sendsThroughService = true
+            case "no", "false", "0": sendsThroughService = false
+            default: throw .invalidParameter("\(source): send-through-service takes yes or no, not \(value)")
+            }
+        case "nbns-attempts":
+            guard let attempts = Int(value), (1...10).contains(attempts) else { throw .invalidParameter("\(source): bad query count \(value) (1–10)") }
+            nameQueryAttempts = attempts
+        case "nbns-interval":
+            guard let interval = Int(value), (1...60_000).contains(interval) else { throw .invalidParameter("\(source): bad query interval \(value) ms") }
+            nameQueryMilliseconds = interval
         default:
             throw .invalidParameter("\(source): unknown setting \(key)")
         }

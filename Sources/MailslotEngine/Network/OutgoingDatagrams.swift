@@ -41,15 +41,16 @@ final class OutgoingDatagrams {
         vectors[index] = iovec(iov_base: buffers + index * Self.stride, iov_len: length)
     }
 
-    /// Points the first `count` headers at `destination`.
-    func address(_ count: Int, to destination: IPv4Endpoint) {
+    /// Points the first `count` headers at `destination` (`nil`: a connected socket's peer).
+    func address(_ count: Int, to destination: IPv4Endpoint?) {
         target.pointee = sockaddr_in()
         target.pointee.sin_family = sa_family_t(AF_INET)
-        target.pointee.sin_port = destination.port.bigEndian
-        target.pointee.sin_addr = in_addr(s_addr: destination.address.bigEndian)
+        target.pointee.sin_port = (destination?.port ?? 0).bigEndian
+        target.pointee.sin_addr = in_addr(s_addr: (destination?.address ?? 0).bigEndian)
         for index in 0..<count {
             headers[index].msg_hdr = msghdr(
-                msg_name: UnsafeMutableRawPointer(target), msg_namelen: socklen_t(MemoryLayout<sockaddr_in>.size),
+                msg_name: destination == nil ? nil : UnsafeMutableRawPointer(target),
+                msg_namelen: destination == nil ? 0 : socklen_t(MemoryLayout<sockaddr_in>.size),
                 msg_iov: vectors + index, msg_iovlen: 1, msg_control: nil, msg_controllen: 0, msg_flags: 0)
             headers[index].msg_len = 0
         }

@@ -10,18 +10,42 @@ import MailslotWire
 ///   DIRECT_GROUP to `DOMAIN<00>` at every broadcast address; at most 424 bytes, else
 ///   ``MailslotError/badNetPath(_:)`` as on Windows.
 ///
-/// Datagrams go to the configured UDP port from an ephemeral port of an unbound socket with
-/// SO_BROADCAST; SOURCE_IP is the address the kernel sends from.
+/// SOURCE_IP is the address of the interface that reaches the (first) destination, for unique
+/// and group datagrams alike. When this host's datagram service runs (on the configured port),
+/// datagrams go through its outbox (``Outbox``) and leave from its port with SOURCE_PORT that
+/// port (138), as on Windows; otherwise they leave from an ephemeral port of this writer's own
+/// socket, and SOURCE_PORT says that port.
 final class RemoteWriter {
-    private let fd: Int32
+    private let transport: Transport
     private var encoder: MailslotWriteEncoder
     private let destinations: [IPv4Endpoint]
-    private var buffer = [UInt8](repeating: 0, count: 1024)
+    /// One datagram (with room for the outbox prefix in front).
+    private var buffer = [UInt8](repeating: 0, count: OutgoingDatagrams.stride)
     /// Encoded datagrams for batched writes (grown to the largest batch, then reused).
     private let datagrams = OutgoingDatagrams()
 
+    /// How datagrams leave this host.
+    private enum Transport {
+        /// The host's datagram service, through its outbox (a connected Unix socket).
+        case outbox(Int32)
+        /// This writer's own UDP socket, from an ephemeral port.
+        case direct(Int32)
+
+        var fd: Int32 {
+            switch self {
+            case .outbox(let fd), .direct(let fd): fd
+            }
+        }
+    }
+
     /// Whether writes go to a group (a domain) rather than one computer.
     var isGroup: Bool { encoder.type.isGroup }
+
+    /// `true` when datagrams leave through the host's datagram service (from its port).
+    var sendsThroughService: Bool {
+        if case .outbox = transport { return true }
+        return false
+    }
 
     init(_ name: MailslotName, configuration: NetworkConfiguration) throws(MailslotError) {
         let target: String
@@ -44,31 +68,38 @@ final class RemoteWriter {
             destinations = [IPv4Endpoint(address: address, port: configuration.udpPort)]
         }
         guard !destinations.isEmpty else { throw .badNetPath("no broadcast address for the domain \(target)") }
-        self.fd = try Self.makeSocket(broadcast: true)
+        transport = try Self.makeTransport(configuration, broadcast: true)
         encoder = MailslotWriteEncoder(
             type: isDomain ? .directGroup : .directUnique, source: configuration.name(suffix: 0),
             destination: destination, mailslotName: name.wireName)
-        encoder.sourceIP = system_sourceAddress(toward: destinations[0])
-        encoder.sourcePort = (try? system_localEndpoint(fd))?.port ?? 0
-        encoder.id = UInt16(truncatingIfNeeded: system_getpid())
+        finishSetUp(servicePort: configuration.udpPort)
     }
 
     /// A writer that answers a datagram: DIRECT_UNIQUE to `destination` at `endpoint`, the
     /// address and port the datagram came from (as nmbd and Windows answer).
     init(replyTo endpoint: IPv4Endpoint, destination: NetBIOSName, mailslotName: String, configuration: NetworkConfiguration) throws(MailslotError) {
         destinations = [endpoint]
-        self.fd = try Self.makeSocket(broadcast: false)
+        transport = try Self.makeTransport(configuration, broadcast: false)
         encoder = MailslotWriteEncoder(
             type: .directUnique, source: configuration.name(suffix: 0), destination: destination, mailslotName: mailslotName)
-        encoder.sourceIP = system_sourceAddress(toward: endpoint)
-        encoder.sourcePort = configuration.udpPort
+        finishSetUp(servicePort: configuration.udpPort)
+    }
+
+    private func finishSetUp(servicePort: UInt16) {
+        encoder.sourceIP = system_sourceAddress(toward: destinations[0])
+        switch transport {
+        case .outbox: encoder.sourcePort = servicePort
+        case .direct(let fd): encoder.sourcePort = (try? system_localEndpoint(fd))?.port ?? 0
+        }
         encoder.id = UInt16(truncatingIfNeeded: system_getpid())
     }
 
-    deinit { system_close(fd) }
+    deinit { system_close(transport.fd) }
 
-    /// An unbound-port UDP socket for sending (closed again if setting it up fails).
-    private static func makeSocket(broadcast: Bool) throws(MailslotError) -> Int32 {
+    /// The service's outbox when it runs, else an ephemeral-port UDP socket (closed again if
+    /// setting it up fails).
+    private static func makeTransport(_ configuration: NetworkConfiguration, broadcast: Bool) throws(MailslotError) -> Transport {
+        if configuration.sendsThroughService, let outbox = Outbox.connect(port: configuration.udpPort) { return .outbox(outbox) }
         let fd: Int32
         do { fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)) } catch { throw error.mailslotError }
         do {
@@ -78,7 +109,7 @@ final class RemoteWriter {
             system_close(fd)
             throw error.mailslotError
         }
-        return fd
+        return .direct(fd)
     }
 
     /// The largest message this target takes.
@@ -95,28 +126,40 @@ final class RemoteWriter {
         guard count <= messageLimit else { throw .messageTooLarge(size: count, limit: messageLimit) }
     }
 
+    /// Bytes in front of each datagram for this transport.
+    private var prefixLength: Int { sendsThroughService ? Outbox.prefixLength : 0 }
+
     /// Sends every message waiting in `batch` as datagrams, with one `sendmmsg` per destination.
     /// - Returns: how many went (from the front; the rest, refused by a full socket buffer, stay).
     func send(_ batch: MailslotWriteBatch) throws(MailslotError) -> Int {
         let count = batch.count
         for offset in 0..<count { try check(batch.length(at: offset)) }
         let outgoing = datagrams.reserve(count)
+        let prefix = prefixLength
         for index in 0..<count {
             encoder.id &+= 1
+            let slot = outgoing.slot(index)
             do throws(WireError) {
-                outgoing.setLength(index, try encoder.encode(batch.message(at: index), into: outgoing.slot(index)))
+                let length = try encoder.encode(batch.message(at: index), into: UnsafeMutableRawBufferPointer(rebasing: slot[prefix...]))
+                outgoing.setLength(index, prefix + length)
             } catch {
                 throw .invalidParameter("cannot encode the datagram: \(error)")
             }
         }
         var sent = 0
         for (number, destination) in destinations.enumerated() {
-            outgoing.address(count, to: destination)
+            switch transport {
+            case .outbox:
+                for index in 0..<count { Outbox.writePrefix(destination, into: outgoing.slot(index).baseAddress!) }
+                outgoing.address(count, to: nil)
+            case .direct:
+                outgoing.address(count, to: destination)
+            }
             var done = 0
             while done < count {
                 let outcome: IOResult<Int32>
                 do throws(SyscallError) {
-                    outcome = try system_sendmmsg(fd, outgoing.headers + done, count - done, blocking: false)
+                    outcome = try system_sendmmsg(transport.fd, outgoing.headers + done, count - done, blocking: false)
                 } catch {
                     throw Self.sendError(error, host: destination.host)
                 }
@@ -129,7 +172,25 @@ final class RemoteWriter {
     }
 
     private static func sendError(_ error: SyscallError, host: String) -> MailslotError {
-        error.errno == ENETUNREACH || error.errno == EHOSTUNREACH ? .badNetPath("\(host) is unreachable") : error.mailslotError
+        switch error.errno {
+        case ENETUNREACH, EHOSTUNREACH: .badNetPath("\(host) is unreachable")
+        case ECONNREFUSED, ENOTCONN: .badNetPath("the host's datagram service stopped")
+        default: error.mailslotError
+        }
+    }
+
+    /// Sleeps until the service's outbox has room or `deadline` (monotonic seconds) passes.
+    /// - Returns: `false` when there is nothing to wait for (a direct socket, or time is up).
+    func waitForRoom(until deadline: Double?) throws(MailslotError) -> Bool {
+        guard case .outbox(let fd) = transport else { return false }
+        var wait: Int32 = -1
+        if let deadline {
+            let left = deadline - system_monotonicSeconds()
+            guard left > 0 else { return false }
+            wait = Int32(min(left * 1000 + 1, Double(Int32.max)))
+        }
+        do { _ = try system_poll(fd, events: Int16(POLLOUT), timeoutMilliseconds: wait) } catch { throw error.mailslotError }
+        return true
     }
 
     /// Sends one message as one datagram to every destination.
@@ -137,16 +198,27 @@ final class RemoteWriter {
         try check(bytes.count)
         encoder.id &+= 1
         let encoder = self.encoder
+        let prefix = prefixLength
         let length: Int
         do {
-            length = try buffer.withUnsafeMutableBytes { out throws(WireError) in try encoder.encode(bytes, into: out) }
+            length = try buffer.withUnsafeMutableBytes { out throws(WireError) in
+                try encoder.encode(bytes, into: UnsafeMutableRawBufferPointer(rebasing: out[prefix...]))
+            }
         } catch {
             throw .invalidParameter("cannot encode the datagram: \(error)")
         }
         var refused = 0
         for destination in destinations {
-            let result = buffer.withUnsafeBytes { out in
-                Result { () throws(SyscallError) in try system_sendto(fd, UnsafeRawBufferPointer(rebasing: out[0..<length]), to: destination) }
+            let result = buffer.withUnsafeMutableBytes { out in
+                Result { () throws(SyscallError) in
+                    switch transport {
+                    case .outbox(let fd):
+                        Outbox.writePrefix(destination, into: out.baseAddress!)
+                        return try system_send(fd, UnsafeRawBufferPointer(rebasing: out[0..<(prefix + length)]))
+                    case .direct(let fd):
+                        return try system_sendto(fd, UnsafeRawBufferPointer(rebasing: out[0..<length]), to: destination)
+                    }
+                }
             }
             switch result {
             case .success(.processed): continue

@@ -34,6 +34,9 @@ func system_localEndpoint(_ fd: Int32) throws(SyscallError) -> IPv4Endpoint {
 func system_sourceAddress(toward destination: IPv4Endpoint) -> UInt32 {
     guard let fd = try? system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)) else { return 0 }
     defer { system_close(fd) }
+    // A broadcast destination needs SO_BROADCAST even to connect (else EACCES, and the
+    // datagram would claim 0.0.0.0 as its source).
+    _ = try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
     var probe = destination
     if probe.port == 0 { probe.port = 9 }
     guard (try? system_connect(fd, probe)) != nil, let local = try? system_localEndpoint(fd) else { return 0 }
