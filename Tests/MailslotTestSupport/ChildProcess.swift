@@ -9,6 +9,8 @@ public final class ChildProcess {
     private var stderrBuffer: [UInt8] = []
     private var exitStatus: Int32?
     /// The child's peak resident memory in KiB (`wait4`'s `ru_maxrss`), once it has exited.
+    /// It includes the parent's memory while the spawn shared it (vfork), so a large test
+    /// process inflates it: ``residentHighWaterKilobytes()`` measures the child's own image.
     public private(set) var peakResidentKilobytes: Int?
 
     /// Spawns `executable` with `arguments`.
@@ -60,6 +62,18 @@ public final class ChildProcess {
         }
         close(stdoutFD)
         close(stderrFD)
+    }
+
+    /// The child's own resident high-water mark now (`VmHWM` of its current image), in KiB.
+    public func residentHighWaterKilobytes() -> Int? {
+        guard exitStatus == nil, let file = fopen("/proc/\(pid)/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if text.hasPrefix("VmHWM:") { return Int(text.dropFirst(6).split(separator: " ").first ?? "") }
+        }
+        return nil
     }
 
     /// Sends a signal.

@@ -43,6 +43,10 @@ struct ResultRow {
     var cpuRatio: Double?
     /// Scenario d: the rate the writers were asked for (offered_per_s is what they achieved).
     var targetPerSecond: Double?
+    /// Soak: the receiving process's RSS, sampled every second after a warm-up.
+    var rssMinimum: Int?
+    var rssMaximum: Int?
+    var rssSamples: Int?
 
     /// The row as ordered JSON fields.
     var jsonFields: [(String, JSONValue)] {
@@ -60,7 +64,9 @@ struct ResultRow {
             ("ratio_to_1_mailslot", .number(ratioToOneMailslot)), ("rss_per_mailslot_bytes", .number(rssPerMailslot)),
             ("kernel_slab_per_mailslot_bytes", .number(kernelSlabPerMailslot)),
             ("target_per_s", .number(targetPerSecond)), ("receiver_cpu_us_per_msg", .number(receiverCPUMicroseconds)),
-            ("baseline_receiver_cpu_us_per_msg", .number(baselineReceiverCPUMicroseconds)), ("cpu_ratio", .number(cpuRatio)), ("note", note.map { .string($0) } ?? .null),
+            ("baseline_receiver_cpu_us_per_msg", .number(baselineReceiverCPUMicroseconds)), ("cpu_ratio", .number(cpuRatio)),
+            ("rss_min_bytes", rssMinimum.map { .int($0) } ?? .null), ("rss_max_bytes", rssMaximum.map { .int($0) } ?? .null),
+            ("rss_samples", rssSamples.map { .int($0) } ?? .null), ("note", note.map { .string($0) } ?? .null),
         ]
     }
 }

@@ -9,7 +9,7 @@ final class ScenarioRunner {
     let queues: KernelQueues
     private(set) var rows: [ResultRow] = []
     private var done = 0
-    private var serial = 0
+    var serial = 0
     private let planned: Int
     /// Scenario a's 424 B delivered rate: the "measured maximum" that scenario d sweeps around.
     private var maximumRate: Double?
@@ -28,6 +28,7 @@ final class ScenarioRunner {
         if scenarios.contains("e") { count += profile.memory.count }
         if scenarios.contains("f") { count += profile.udpMailslots.count * 3 * reps * 2 }
         if scenarios.contains("g") { count += 2 * reps }
+        if scenarios.contains("soak") { count += 1 + (scenarios.contains("a") || scenarios.contains("d") ? 0 : 1) }
         planned = count
     }
 
@@ -65,13 +66,20 @@ final class ScenarioRunner {
         }
     }
 
-    /// d. offered-rate sweep around the measured maximum: delivered rate, loss and latency.
-    func rateSweep() throws(BenchError) {
+    /// Scenario a's 424 B delivered rate, measured now when a did not run: the knee that d and
+    /// the soak offer multiples of.
+    func measuredMaximum() throws(BenchError) -> Double {
         if maximumRate == nil {
             let probe = Trial(transport: .mailslot, payload: 424, mailslots: 1, writers: 1, seconds: profile.seconds)
             maximumRate = try measure("d", "maximum", probe, against: [])[.mailslot]?.median.deliveredPerSecond
         }
-        guard let maximumRate, maximumRate > 0 else { throw .setup("scenario d: no maximum rate measured") }
+        guard let maximumRate, maximumRate > 0 else { throw .setup("no maximum rate measured") }
+        return maximumRate
+    }
+
+    /// d. offered-rate sweep around the measured maximum: delivered rate, loss and latency.
+    func rateSweep() throws(BenchError) {
+        let maximumRate = try measuredMaximum()
         for fraction in profile.sweep {
             var trial = Trial(transport: .mailslot, payload: 424, mailslots: 1, writers: 1, seconds: profile.seconds)
             trial.offeredRate = maximumRate * fraction

@@ -111,6 +111,22 @@ uint64_t cb_process_cpu_ns(void);
 /// Resident set size of this process, in bytes (from /proc/self/statm).
 uint64_t cb_rss_bytes(void);
 
+/// RSS samples taken by the sampler thread: every sample counted, and the min/max/last of those
+/// after the first `warmup`.
+typedef struct {
+    uint64_t count;
+    uint64_t warmup;
+    uint64_t measured;
+    uint64_t min;
+    uint64_t max;
+    uint64_t last;
+} cb_rss_samples;
+
+/// Starts a thread that samples this process's RSS every `interval_ms`. Returns 0 or -errno.
+int cb_rss_sampler_start(int interval_ms, uint64_t warmup_samples);
+/// Stops the sampler and returns what it saw.
+cb_rss_samples cb_rss_sampler_stop(void);
+
 // MARK: AF_UNIX datagram pair
 
 /// Binds `count` datagram sockets to abstract names "<prefix>/<i>"; returns 0 or -errno.

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The ring and engine tests once more under AddressSanitizer, and the tests that cross threads
+# (MailslotEngineThread, async reads, writers on other threads) under ThreadSanitizer. Each
+# sanitizer builds into its own scratch folder (.build-asan, .build-tsan). The test command
+# runs this; it can also be run alone.
+#
+# Left out under the sanitizers, for time: the million-message load tests and the multi-host
+# and peer interop tests (namespaces, tshark, Samba), which exercise the same engine code paths
+# as the tests kept here, at far greater length.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+slow='NoMessageLostTests|InteropTests|SambaInteropTests|MultiHostTests|WireFidelityTests|tenThousandMailslots'
+
+echo "sanitize: AddressSanitizer build" >&2
+swift build --build-tests --sanitize=address --scratch-path .build-asan 2>&1 | grep -E "error|warning: .*sanitize" || true
+echo "sanitize: AddressSanitizer run (ring and engine tests)" >&2
+swift test --skip-build --sanitize=address --scratch-path .build-asan \
+  --filter 'MailslotRingTests|MailslotEngineTests' --skip "$slow"
+
+echo "sanitize: ThreadSanitizer build" >&2
+swift build --build-tests --sanitize=thread --scratch-path .build-tsan 2>&1 | grep -E "error|warning: .*sanitize" || true
+echo "sanitize: ThreadSanitizer run (tests that cross threads)" >&2
+TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
+  --filter 'EngineBehaviourTests|WineConformanceTests|ApiFidelityTests|ReentrancyTests|WaitingReadTests'
