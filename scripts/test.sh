@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# The README's test command: installs what is missing, builds, runs every test, then the
-# benchmark package's malloc gates and the wire decoder's fuzzer.
+# The README's test command: installs what is missing, builds, runs every test, runs the ring
+# and engine tests under ASan and TSan, a 30-second soak, the benchmark package's malloc gates
+# and the wire decoder's fuzzer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/setup-peers.sh   # tshark, scapy, iproute2, samba (nmbd), samba-testsuite (smbtorture)
 swift build --build-tests
 swift test --skip-build "$@"
+# The ring and engine tests again under AddressSanitizer, the thread-crossing ones under
+# ThreadSanitizer (scripts/sanitize.sh says what each covers).
+scripts/sanitize.sh
+# A 30-second soak: writers at twice the knee, exact accounting, flat RSS (scripts/soak.sh 600
+# runs the full ten minutes).
+scripts/soak.sh 30
 # The malloc gates (allocation counts of the micro-benchmarks; no timing involved).
 scripts/bench-gates.sh
 # The wire decoder under libFuzzer, seeded with real peers' datagrams (1,000,000 executions).

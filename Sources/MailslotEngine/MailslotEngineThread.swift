@@ -45,6 +45,11 @@ public final class MailslotEngineThread: @unchecked Sendable {
         }
     }
 
+    deinit {
+        // The thread holds a reference while it runs, so it has ended by now.
+        wakeup.deallocate()
+    }
+
     private func main() {
         guard let engine = try? MailslotEngine(configuration: configuration) else {
             started.withLock { $0 = -1 }

@@ -81,33 +81,47 @@ struct ApiFidelityTests {
     }
 
     @Test("write --stdin refuses a 200 MB line without holding it, and says how many lines went before")
-    func hugeStdinLine() throws {
+    func hugeStdinLine() async throws {
         let path = uniqueMailslotPath("huge")
         let server = try ChildProcess(MailslotBinary.path, ["serve", path, "--max-size", "1000", "--count", "2"])
         #expect(server.waitForStderrLine(startingWith: "ready ") != nil)
-        let input = "/tmp/mailslot-test-huge-\(getpid())"
-        defer { unlink(input) }
-        let file = fopen(input, "w")!
-        fputs("first line\nsecond line\n", file)
-        let chunk = [UInt8](repeating: 0x61, count: 1 << 20)
-        for _ in 0..<200 { _ = chunk.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) } }
-        fputs("\nnever sent\n", file)
-        fclose(file)
-        let descriptor = open(input, O_RDONLY)
-        defer { close(descriptor) }
-        let writer = try ChildProcess(MailslotBinary.path, ["write", path, "--stdin"], stdin: descriptor)
+        // The test feeds the writer through a pipe, 1 MiB at a time, so the writer runs long
+        // enough for its memory to be sampled while it reads the 200 MB line.
+        var pipeFDs: [Int32] = [0, 0]
+        #expect(pipe(&pipeFDs) == 0)
+        let writer = try ChildProcess(MailslotBinary.path, ["write", path, "--stdin"], stdin: pipeFDs[0])
+        close(pipeFDs[0])
+        let feeder = Task.detached { [output = pipeFDs[1]] in
+            defer { close(output) }
+            let chunk = [UInt8](repeating: 0x61, count: 1 << 20)
+            guard Self.writeAll(output, Array("first line\nsecond line\n".utf8)) else { return }
+            for _ in 0..<200 where Self.writeAll(output, chunk) {}
+            _ = Self.writeAll(output, Array("\nnever sent\n".utf8))
+        }
         var peak = 0
         var code: Int32?
         for _ in 0..<6000 where code == nil {
             peak = max(peak, writer.residentHighWaterKilobytes() ?? 0)
             code = writer.waitForExit(timeout: 0.01)
         }
+        await feeder.value
         #expect(code == 1)
         #expect(writer.standardError.contains("message too large: 209715200 bytes, the mailslot takes at most 1000"), "\(writer.standardError)")
         #expect(writer.standardError.contains("2 messages were sent before the failure"))
         #expect(peak > 0 && peak < 64_000, "peak RSS \(peak) KiB")
         #expect(server.waitForExit() == 0)
         #expect(server.standardOutput == "first line\nsecond line\n")
+    }
+
+    /// Writes all of `bytes` to `fd`; `false` once the reader went away.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if written <= 0 { return false }
+            offset += written
+        }
+        return true
     }
 
     static func threadCPUSeconds() -> Double {

@@ -71,7 +71,9 @@ public final class ChildProcess {
         var line = [CChar](repeating: 0, count: 256)
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            if text.hasPrefix("VmHWM:") { return Int(text.dropFirst(6).split(separator: " ").first ?? "") }
+            if text.hasPrefix("VmHWM:") {
+                return Int(text.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+            }
         }
         return nil
     }

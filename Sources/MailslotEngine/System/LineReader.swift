@@ -38,7 +38,10 @@ public final class LineReader {
                 try refill()
                 continue
             }
-            let newline = buffer[start..<end].firstIndex(of: 0x0A)
+            let newline = buffer.withUnsafeBytes { bytes -> Int? in
+                guard let found = memchr(bytes.baseAddress! + start, 0x0A, end - start) else { return nil }
+                return bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
+            }
             let stop = newline ?? end
             let piece = stop - start
             if length + piece <= maxLength { line += buffer[start..<stop] }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The soak: mailslot-bench's soak scenario (4 writer processes at twice the measured knee into
+# one mailslot, RSS sampled every second, exact accounting checked at the end), in release mode.
+# Usage: scripts/soak.sh [SECONDS] [more mailslot-bench options]; 600 seconds by default. The
+# test command runs a 30-second soak. Exits non-zero when the accounting or the RSS bound fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-600}
+shift || true
+scripts/setup.sh
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! swift build -c release --package-path Benchmarks --product mailslot-bench >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "soak: build failed" >&2
+  exit 1
+fi
+Benchmarks/.build/release/mailslot-bench --scenarios soak --soak-seconds "$seconds" "$@"
