@@ -46,14 +46,15 @@ extension MailslotEngine {
         for _ in 0..<maxBatches where ingest(record) != .more { return }
     }
 
-    /// How many datagrams one receive may take for `record`. Under push-back it is what the
-    /// ring can surely hold even if every one is of the maximum size (plus two of slack for the
-    /// padding at a wrap), so nothing read from the kernel is ever dropped for lack of room.
+    /// How many datagrams one receive may take for `record`. Under push-back it is what fits
+    /// under the quota at the current size estimate (in the storage the ring has, while a
+    /// message is pinned). Datagrams that turn out larger than the estimate go into the ring's
+    /// overdraft (one batch of largest messages beyond the quota), so nothing read from the
+    /// kernel is ever dropped for lack of room.
     func receiveSlots(_ record: SlotRecord) -> Int {
         guard configuration.whenRingFull == .pushBack else { return batch.capacity }
-        let largest = RingDescriptor.footprint(payload: record.limit)
-        let free = record.ring.isPinned ? record.ring.allocatedBytes - record.ring.usedBytes : record.ring.freeBytesUnderQuota
-        return min(batch.capacity, free / largest - 2)
+        let room = record.ring.isPinned ? record.ring.allocatedBytes - record.ring.usedBytes : record.ring.freeBytesUnderQuota
+        return min(batch.capacity, max(0, room) / RingDescriptor.footprint(payload: record.sizeEstimate.bytes))
     }
 
     /// One `recvmmsg` into claimed ring space.
@@ -196,7 +197,8 @@ extension MailslotEngine {
         for index in firstOverflow..<count {
             let length = batch.length(index)
             guard length <= limit else { continue }
-            if record.ring.append(UnsafeRawBufferPointer(start: batch.overflowArea(index), count: length)) {
+            let staged = UnsafeRawBufferPointer(start: batch.overflowArea(index), count: length)
+            if record.ring.append(staged, beyondQuota: configuration.whenRingFull == .pushBack) {
                 received &+= 1
             } else {
                 record.countRingFull()
@@ -213,14 +215,13 @@ extension MailslotEngine {
         ev_io_stop(loop, record.watcher)
     }
 
-    /// Resumes reading once the ring can take a batch again.
+    /// Resumes reading once the ring can take a worthwhile batch again (a claim's minimum, or
+    /// the ring is empty): the hysteresis keeps a slow reader from restarting the watcher for
+    /// every message it consumes.
     func resumeIfPaused(_ record: SlotRecord) {
         guard record.paused, !record.ring.isPinned else { return }
+        guard record.ring.isEmpty || receiveSlots(record) >= min(batch.capacity, Self.minimumClaimSlots) else { return }
         record.paused = false
-        guard receiveSlots(record) > 0 || record.ring.isEmpty else {
-            record.paused = true
-            return
-        }
         ev_io_start(loop, record.watcher)
     }
 

@@ -50,10 +50,14 @@ final class SlotRecord {
         self.maxMessageSize = maxMessageSize
         self.readTimeout = readTimeout.normalized
         let limit = MessageSizeLimit.effective(maxMessageSize)
-        // The quota holds at least a few largest messages, so push-back's reserve (see
-        // `MailslotEngine.receiveBudget`) always leaves room for a batch.
-        let quota = max(configuration.ringQuota, 4 * RingDescriptor.footprint(payload: limit))
-        self.ring = DatagramRing(quota: quota, initialCapacity: configuration.ringInitialCapacity, budget: budget)
+        // The quota holds at least a few largest messages. The overdraft is one batch of them:
+        // what a receive may have to keep when its datagrams outgrow the size estimate while
+        // the ring is nearly full (push-back never drops what it took from the kernel).
+        let largest = RingDescriptor.footprint(payload: limit)
+        let quota = max(configuration.ringQuota, 4 * largest)
+        self.ring = DatagramRing(
+            quota: quota, initialCapacity: configuration.ringInitialCapacity, budget: budget,
+            overdraft: configuration.whenRingFull == .pushBack ? max(1, configuration.batchSize) * largest : 0)
         self.sizeEstimate = SizeEstimate(limit: limit)
         self.watcher = .allocate(capacity: 1)
     }

@@ -9,7 +9,7 @@ extension DatagramRing {
         #if MAILSLOT_INTERNAL_CHECKS
         precondition(usedBytes >= 0 && usedBytes <= capacity, "used bytes out of range")
         precondition(capacity == 0 || capacity & (capacity - 1) == 0, "capacity not a power of two")
-        precondition(capacity <= quota, "capacity above the quota")
+        precondition(capacity <= hardLimit, "capacity above the hard limit")
         precondition(messageCount >= 0 && (messageCount == 0 || storage != nil), "message count without storage")
         checks &+= 1
         guard messageCount <= 32 || checks & 1023 == 0 else { return }

@@ -26,6 +26,9 @@ public struct DatagramRing: ~Copyable {
     public private(set) var messageCount: Int = 0
     /// The largest capacity the ring may grow to, in bytes (a power of two).
     public let quota: Int
+    /// The largest capacity an overdraft may take the ring to (see
+    /// ``append(_:beyondQuota:)``): at least `quota`, a power of two.
+    public let hardLimit: Int
     /// The capacity the ring starts with on first use.
     public let initialCapacity: Int
     /// The shared cap this ring's storage is charged to, if any.
@@ -43,8 +46,11 @@ public struct DatagramRing: ~Copyable {
     ///   - initialCapacity: the storage allocated on first use; rounded up to a power of two and
     ///     clamped to `quota`.
     ///   - budget: a cap shared with other rings, charged before every growth.
-    public init(quota: Int, initialCapacity: Int = 4096, budget: RingMemoryBudget? = nil) {
+    ///   - overdraft: bytes an append may take beyond the quota when asked to (a receiver that
+    ///     already took datagrams out of the kernel and must not drop them); `0`: none.
+    public init(quota: Int, initialCapacity: Int = 4096, budget: RingMemoryBudget? = nil, overdraft: Int = 0) {
         self.quota = RingDescriptor.capacity(atLeast: quota)
+        self.hardLimit = RingDescriptor.capacity(atLeast: self.quota + max(0, overdraft))
         self.initialCapacity = min(RingDescriptor.capacity(atLeast: initialCapacity), self.quota)
         self.capacity = 0
         self.budget = budget
@@ -146,20 +152,22 @@ public struct DatagramRing: ~Copyable {
     /// fit, so a receiver's batches do not shrink to a slot or two in a small ring; at the
     /// quota, any claim of at least one slot is returned.
     /// - Returns: the claim, or `nil` when one slot does not fit even at the quota.
-    public mutating func claim(slotPayload: Int, maxSlots: Int = 1, minSlots: Int = 1) -> RingClaim? {
+    /// - Parameter beyondQuota: let the ring grow up to ``hardLimit`` instead of ``quota``.
+    public mutating func claim(slotPayload: Int, maxSlots: Int = 1, minSlots: Int = 1, beyondQuota: Bool = false) -> RingClaim? {
         precondition(slotPayload >= 0 && maxSlots >= 1 && minSlots >= 1, "bad claim")
         let stride = RingDescriptor.footprint(payload: slotPayload)
-        guard stride <= quota else { return nil }
+        let limit = beyondQuota ? hardLimit : quota
+        guard stride <= limit else { return nil }
         let wanted = min(minSlots, maxSlots)
         while true {
-            if capacity < quota, wanted > 1, capacity > 0, capacity &- usedBytes < wanted &* stride, grow(to: capacity << 1) {
+            if capacity < limit, wanted > 1, capacity > 0, capacity &- usedBytes < wanted &* stride, grow(to: capacity << 1, limit: limit) {
                 continue  // too small for the batch: grown, try again
             }
             if let claim = claimInPlace(stride: stride, slotPayload: slotPayload, maxSlots: maxSlots) {
                 return claim
             }
             let target = capacity == 0 ? max(initialCapacity, RingDescriptor.capacity(atLeast: stride &* wanted)) : capacity << 1
-            guard capacity < quota, grow(to: target) else { return nil }
+            guard capacity < limit, grow(to: target, limit: limit) else { return nil }
         }
     }
 
@@ -226,9 +234,12 @@ public struct DatagramRing: ~Copyable {
     }
 
     /// Appends one message by copying `bytes`.
+    /// - Parameter beyondQuota: grow up to ``hardLimit`` if the quota is reached (an overdraft
+    ///   for messages already taken from the kernel); the space above the quota is given back
+    ///   by ``shrink(toFit:)`` once consumed.
     /// - Returns: `false` when the ring cannot take it.
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard let claim = claim(slotPayload: bytes.count) else { return false }
+    public mutating func append(_ bytes: UnsafeRawBufferPointer, beyondQuota: Bool = false) -> Bool {
+        guard let claim = claim(slotPayload: bytes.count, beyondQuota: beyondQuota) else { return false }
         if let source = bytes.baseAddress {
             claim.payloadAddress(0).copyMemory(from: source, byteCount: bytes.count)
         }
@@ -334,10 +345,10 @@ public struct DatagramRing: ~Copyable {
         }
     }
 
-    /// Doubles the storage (or allocates the first), charging the budget.
-    private mutating func grow(to newCapacity: Int) -> Bool {
+    /// Doubles the storage (or allocates the first) up to `limit`, charging the budget.
+    private mutating func grow(to newCapacity: Int, limit: Int) -> Bool {
         guard !isPinned else { return false }
-        let target = min(newCapacity, quota)
+        let target = min(newCapacity, limit)
         guard target > capacity else { return false }
         return relocate(to: target)
     }

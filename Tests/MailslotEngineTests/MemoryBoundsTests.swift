@@ -120,4 +120,33 @@ struct MemoryBoundsTests {
         #expect(read == accepted)
         #expect(engine.statistics.drops.total == 0)
     }
+
+    @Test("push-back keeps what it took from the kernel: large messages arriving at a nearly full ring go into its overdraft, none dropped")
+    func overdraftKeepsLargeMessages() throws {
+        var configuration = EngineConfiguration()
+        configuration.ringQuota = 64 << 10
+        let engine = try MailslotEngine(configuration: configuration)
+        let slot = try name("overdraft")
+        let server = try engine.createMailslot(slot, readTimeout: .immediate)
+        let client = try MailslotClient(slot)
+        let small = try fillWithSmallMessages(server, client)
+        // Make a little room, then a burst of large messages (above the size estimate).
+        for _ in 0..<2000 { _ = try server.readMessage() }
+        var large = 0
+        for index in 0..<40 {
+            let message = [UInt8](repeating: UInt8(index), count: 60_000)
+            if (try? client.write(message)) != nil { large += 1 } else { _ = try server.info() }
+        }
+        _ = try server.info()
+        var read = 2000
+        var bigRead = 0
+        while let message = try? server.readMessage() {
+            read += 1
+            if message.count == 60_000 { bigRead += 1 }
+        }
+        #expect(read == small + large)
+        #expect(bigRead == large)
+        #expect(large > 10)
+        #expect(try server.statistics().drops.total == 0)
+    }
 }
