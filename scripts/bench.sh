@@ -6,14 +6,5 @@
 # root it uses the system's (10 datagrams), and bursts are then refused at the writers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-echo "bench: building mailslot-bench (release)" >&2
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! swift build -c release --package-path Benchmarks --product mailslot-bench >"$log" 2>&1; then
-  cat "$log" >&2
-  echo "bench: build failed" >&2
-  exit 1
-fi
-bin=Benchmarks/.build/release/mailslot-bench
-"$bin" "$@"
+scripts/build-bench.sh
+Benchmarks/.build/release/mailslot-bench "$@"

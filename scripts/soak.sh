@@ -7,12 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
-scripts/setup.sh
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! swift build -c release --package-path Benchmarks --product mailslot-bench >"$log" 2>&1; then
-  cat "$log" >&2
-  echo "soak: build failed" >&2
-  exit 1
-fi
+scripts/build-bench.sh
 Benchmarks/.build/release/mailslot-bench --scenarios soak --soak-seconds "$seconds" "$@"

@@ -48,6 +48,16 @@ struct ResultRow {
     var rssMaximum: Int?
     var rssSamples: Int?
 
+    /// Copies a trial's message counts into the row (`unaccounted` summed over repetitions).
+    mutating func takeCounts(of outcome: Trial.Outcome, unaccounted: Int64) {
+        sent = outcome.attempted
+        delivered = outcome.delivered
+        countedDrops = outcome.countedDrops
+        writeErrors = outcome.writeErrors
+        self.unaccounted = unaccounted
+        outOfOrder = outcome.outOfOrder
+    }
+
     /// The row as ordered JSON fields.
     var jsonFields: [(String, JSONValue)] {
         [

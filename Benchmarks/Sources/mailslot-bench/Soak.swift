@@ -34,12 +34,7 @@ extension ScenarioRunner {
             deliveredPerSecond: outcome.deliveredPerSecond, lossPercent: outcome.lossPercent, p50: outcome.latency?.p50,
             p99: outcome.latency?.p99, p999: outcome.latency?.p999, rssBytes: Int(samples.last), baseline: "rss-flat",
             baselinePerSecond: nil, ratio: nil)
-        row.sent = outcome.attempted
-        row.delivered = outcome.delivered
-        row.countedDrops = outcome.countedDrops
-        row.writeErrors = outcome.writeErrors
-        row.unaccounted = outcome.unaccounted
-        row.outOfOrder = outcome.outOfOrder
+        row.takeCounts(of: outcome, unaccounted: outcome.unaccounted)
         row.targetPerSecond = trial.offeredRate
         row.rssMinimum = Int(samples.min)
         row.rssMaximum = Int(samples.max)
