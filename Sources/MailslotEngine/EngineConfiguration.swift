@@ -1,7 +1,9 @@
 /// Tunables of a ``MailslotEngine``.
 public struct EngineConfiguration: Sendable {
     /// The most ring memory one mailslot may use, in bytes (rounded up to a power of two, and at
-    /// least enough for one message of the mailslot's maximum size). Default 1 MiB.
+    /// least four messages of the mailslot's maximum size). Under push-back a receive may go one
+    /// batch of largest messages beyond it (an overdraft, given back once read) rather than drop
+    /// what it took from the kernel. Default 1 MiB.
     public var ringQuota: Int = 1 << 20
     /// Ring memory allocated when a mailslot receives its first message. Default 4 KiB.
     public var ringInitialCapacity: Int = 4096

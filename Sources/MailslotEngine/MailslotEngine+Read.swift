@@ -41,7 +41,7 @@ extension MailslotEngine {
                 complete(waiter, .success((bytes, origin)))
             } else if record.liveWaiters > 0, record.readTimeout.isImmediate, record.handler == nil {
                 // Timeout 0 (Win32: fail at once): one look at the kernel queue, then each
-                // waiting read fails; reads their completions queue are served by this loop.
+                // waiting read fails; reads that their completions queue are served by this loop.
                 if !drainedForImmediate {
                     drainedForImmediate = true
                     drainSocket(record)
