@@ -1,4 +1,5 @@
 import Glibc
+import Synchronization
 @testable import MailslotEngine
 import MailslotTestSupport
 import Testing
@@ -48,29 +49,32 @@ struct ApiFidelityTests {
     }
 
     @Test("a batched write waiting for room sleeps in poll: its thread uses almost no CPU while the queue is full")
-    func blockingBatchWriteSleeps() async throws {
+    func blockingBatchWriteSleeps() throws {
         let engine = try MailslotEngine()
         let slot = try name("sleep")
         let server = try engine.createMailslot(slot, maxMessageSize: 64, readTimeout: .immediate)
         let client = try MailslotClient(slot)
         // Fill the kernel queue (the engine is not reading).
         while (try? client.write("fill")) != nil {}
-        let writer = Task.detached { () -> Double in
+        let cpu = Mutex<Double?>(nil)
+        let writer = TestThread {
             let batch = MailslotWriteBatch(capacity: 4, maxMessageSize: 64)
             for _ in 0..<4 { batch.append { _ in 8 } }
             let before = Self.threadCPUSeconds()
-            _ = try? client.write(batch, waitingUpTo: nil)
-            return Self.threadCPUSeconds() - before
+            let sent = (try? client.write(batch, waitingUpTo: nil)) ?? 0
+            let used = Self.threadCPUSeconds() - before
+            cpu.withLock { $0 = sent == 4 ? used : -1 }
         }
-        try await Task.sleep(for: .milliseconds(600))
-        while (try? server.readMessage()) != nil {}  // room at last: the writer finishes
-        var cpu = 0.0
-        for _ in 0..<100 {
-            while (try? server.readMessage()) != nil {}
-            if let value = await Self.finished(writer) { cpu = value; break }
-            try await Task.sleep(for: .milliseconds(20))
+        usleep(600_000)
+        #expect(cpu.withLock { $0 } == nil)  // still waiting for room
+        while cpu.withLock({ $0 }) == nil {
+            while (try? server.readMessage()) != nil {}  // room at last: the writer finishes
+            usleep(10_000)
         }
-        #expect(cpu < 0.1, "the waiting writer used \(cpu) s of CPU in 0.6 s")
+        writer.join()
+        let used = try #require(cpu.withLock { $0 })
+        #expect(used >= 0, "the batch was not sent whole")
+        #expect(used < 0.1, "the waiting writer used \(used) s of CPU in 0.6 s")
     }
 
     @Test("serve --count 0 prints its summary and exits 0")
@@ -81,30 +85,28 @@ struct ApiFidelityTests {
     }
 
     @Test("write --stdin refuses a 200 MB line without holding it, and says how many lines went before")
-    func hugeStdinLine() async throws {
+    func hugeStdinLine() throws {
         let path = uniqueMailslotPath("huge")
         let server = try ChildProcess(MailslotBinary.path, ["serve", path, "--max-size", "1000", "--count", "2"])
         #expect(server.waitForStderrLine(startingWith: "ready ") != nil)
-        // The test feeds the writer through a pipe, 1 MiB at a time, so the writer runs long
-        // enough for its memory to be sampled while it reads the 200 MB line.
+        // A feeder process writes the input into a pipe, so the writer runs long enough for its
+        // memory to be sampled while it reads the 200 MB line. (A process, not a task: tests
+        // that block the cooperative pool's threads would starve a feeding task.)
         var pipeFDs: [Int32] = [0, 0]
         #expect(pipe(&pipeFDs) == 0)
+        let feeder = try ChildProcess(
+            "/bin/sh", ["-c", "printf 'first line\\nsecond line\\n'; head -c 209715200 /dev/zero | tr '\\0' a; printf '\\nnever sent\\n'"],
+            stdout: pipeFDs[1])
+        close(pipeFDs[1])
         let writer = try ChildProcess(MailslotBinary.path, ["write", path, "--stdin"], stdin: pipeFDs[0])
         close(pipeFDs[0])
-        let feeder = Task.detached { [output = pipeFDs[1]] in
-            defer { close(output) }
-            let chunk = [UInt8](repeating: 0x61, count: 1 << 20)
-            guard Self.writeAll(output, Array("first line\nsecond line\n".utf8)) else { return }
-            for _ in 0..<200 where Self.writeAll(output, chunk) {}
-            _ = Self.writeAll(output, Array("\nnever sent\n".utf8))
-        }
         var peak = 0
         var code: Int32?
         for _ in 0..<6000 where code == nil {
             peak = max(peak, writer.residentHighWaterKilobytes() ?? 0)
             code = writer.waitForExit(timeout: 0.01)
         }
-        await feeder.value
+        _ = feeder.waitForExit(timeout: 30)
         #expect(code == 1)
         #expect(writer.standardError.contains("message too large: 209715200 bytes, the mailslot takes at most 1000"), "\(writer.standardError)")
         #expect(writer.standardError.contains("2 messages were sent before the failure"))
@@ -113,31 +115,9 @@ struct ApiFidelityTests {
         #expect(server.standardOutput == "first line\nsecond line\n")
     }
 
-    /// Writes all of `bytes` to `fd`; `false` once the reader went away.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written <= 0 { return false }
-            offset += written
-        }
-        return true
-    }
-
     static func threadCPUSeconds() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-
-    /// The task's value if it has finished (without waiting for it otherwise).
-    static func finished(_ task: Task<Double, Never>) async -> Double? {
-        await withTaskGroup(of: Double?.self) { group in
-            group.addTask { await task.value }
-            group.addTask { try? await Task.sleep(for: .milliseconds(1)); return nil }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
     }
 }

@@ -15,7 +15,9 @@ public final class ChildProcess {
 
     /// Spawns `executable` with `arguments`.
     /// - Parameter inherit: child descriptor number → parent descriptor to place there.
-    public init(_ executable: String, _ arguments: [String], inherit: [Int32: Int32] = [:], stdin: Int32? = nil) throws {
+    /// - Parameter stdout: a descriptor to give the child as its standard output instead of
+    ///   capturing it (``standardOutput`` then stays empty).
+    public init(_ executable: String, _ arguments: [String], inherit: [Int32: Int32] = [:], stdin: Int32? = nil, stdout: Int32? = nil) throws {
         var outPipe: [Int32] = [0, 0]
         var errPipe: [Int32] = [0, 0]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw SpawnError(errno: errno) }
@@ -24,7 +26,7 @@ public final class ChildProcess {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, stdout ?? outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         for (child, parent) in inherit { posix_spawn_file_actions_adddup2(&actions, parent, child) }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
