@@ -111,8 +111,12 @@ public struct MailslotDatagram: Sendable, Hashable {
         String(decoding: UnsafeRawBufferPointer(rebasing: bytes[mailslotNameRange]), as: UTF8.self)
     }
 
-    private static func hasMailslotPrefix(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
-        let prefix: [UInt8] = Array("\\MAILSLOT\\".utf8)
+    /// `\MAILSLOT\`, upper-case (built once: the decoder allocates nothing per datagram).
+    static let mailslotPrefix: [UInt8] = Array("\\MAILSLOT\\".utf8)
+
+    /// Whether `bytes[start..<end]` starts with `\MAILSLOT\` (any case) and has more after it.
+    static func hasMailslotPrefix(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+        let prefix = mailslotPrefix
         guard end - start > prefix.count else { return false }
         for index in 0..<prefix.count {
             var byte = bytes[start + index]

@@ -11,7 +11,11 @@ public struct MailslotWriteEncoder: Sendable {
     public var source: NetBIOSName
     public var destination: NetBIOSName
     /// `\MAILSLOT\…`, as sent (peers compare it case-insensitively).
-    public var mailslotName: String
+    public var mailslotName: String {
+        didSet { nameBytes = Array(mailslotName.utf8) }
+    }
+    /// The name's bytes, kept so encoding allocates nothing per datagram.
+    private var nameBytes: [UInt8]
     public var priority: UInt16 = 1
     public var mailslotClass: UInt16 = 2
     /// SMB Timeout; 0 as nmbd sends (scapy's default and Samba's source4 send 1000).
@@ -22,20 +26,22 @@ public struct MailslotWriteEncoder: Sendable {
         self.source = source
         self.destination = destination
         self.mailslotName = mailslotName
+        self.nameBytes = Array(mailslotName.utf8)
     }
 
     /// Bytes of the datagram for `dataLength` bytes of data.
     public func encodedLength(dataLength: Int) -> Int {
-        14 + source.encodedLength + destination.encodedLength + 70 + mailslotName.utf8.count + dataLength
+        14 + source.encodedLength + destination.encodedLength + 70 + nameBytes.count + dataLength
     }
 
     /// Checks the mailslot name and the MS-MAIL size limits for `dataLength` bytes of data.
     /// - Throws: ``WireError/badMailslotName`` or ``WireError/tooLarge(size:limit:)``.
     public func validate(dataLength: Int) throws(WireError) {
-        let name = Array(mailslotName.utf8)
-        guard name.count > 10, name.allSatisfy({ $0 > 0 && $0 < 0x80 }),
-            String(decoding: name.prefix(10), as: UTF8.self).uppercased() == "\\MAILSLOT\\"
-        else { throw .badMailslotName }
+        let name = nameBytes
+        let valid = name.withUnsafeBytes { bytes in
+            MailslotDatagram.hasMailslotPrefix(bytes, 0, bytes.count) && bytes.allSatisfy { $0 > 0 && $0 < 0x80 }
+        }
+        guard valid else { throw .badMailslotName }
         if type.isGroup, dataLength > MailslotDatagram.groupDataLimit {
             throw .tooLarge(size: dataLength, limit: MailslotDatagram.groupDataLimit)
         }
@@ -52,7 +58,7 @@ public struct MailslotWriteEncoder: Sendable {
         try validate(dataLength: data.count)
         let length = encodedLength(dataLength: data.count)
         guard buffer.count >= length else { throw .outOfBounds("buffer of \(buffer.count) bytes for \(length)") }
-        let name = Array(mailslotName.utf8)
+        let name = nameBytes
         buffer[0] = type.rawValue
         buffer[1] = nodeType.rawValue | 0x02  // FIRST, not MORE
         buffer.storeBigEndian16(id, at: 2)

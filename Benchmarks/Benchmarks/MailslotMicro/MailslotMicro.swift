@@ -5,7 +5,7 @@ import MailslotRing
 
 // Micro-benchmarks of the ring, name parsing and engine dispatch.
 //
-// The malloc gates: the steady-state benchmarks (Ring*, EngineDispatch*) must allocate nothing
+// The malloc gates: the steady-state benchmarks (Ring*, EngineDispatch*, DatagramService*) must allocate nothing
 // once warmed up. Thresholds/ holds `mallocCountTotal: 0` for each of them, checked by
 // `swift package benchmark thresholds check` (scripts/bench-gates.sh, run by CI).
 
@@ -58,6 +58,44 @@ let benchmarks: @Sendable () -> Void = {
         try server.onMessage { message in received.bytes &+= message.count }
         let client = try MailslotClient(name)
         let batch = MailslotWriteBatch(capacity: 8, maxMessageSize: 424)
+        try dispatch(engine, client, batch, batches: 16, received: received)
+        benchmark.startMeasurement()
+        try dispatch(engine, client, batch, batches: benchmark.scaledIterations.count, received: received)
+        benchmark.stopMeasurement()
+        blackHole(received.bytes)
+        server.close()
+    }
+
+    Benchmark(
+        // The network path in one process, through real UDP on loopback: a batch of 32 × 424 B
+        // domain datagrams encoded and sent with one sendmmsg, then the engine's datagram
+        // service: recvmmsg, MS-MAIL decode, destination filter, lookup by path hash, copy into
+        // the mailslot's ring with its origin, the callback.
+        "DatagramService32x424",
+        configuration: .init(scalingFactor: .one, maxIterations: 2_000)
+    ) { benchmark in
+        let engine = try MailslotEngine()
+        var network = NetworkConfiguration()
+        network.computerName = "MICRO"
+        network.domain = "MICRODOM"
+        network.udpPort = 0
+        network.broadcastAddresses = ["127.255.255.255"]
+        network.sendsThroughService = false
+        try engine.startDatagramService(network)
+        guard let port = engine.datagramPort else { fatalError("no datagram port") }
+        // Short: \MAILSLOT\ + path + NUL + 424 bytes must fit MS-MAIL's 443.
+        let path = "m\(getpid() % 100_000)"
+        let server = try engine.createMailslot(MailslotName(localPath: path))
+        let received = ByteCounter()
+        try server.onMessageWithOrigin { message, origin in
+            received.bytes &+= message.count
+            blackHole(origin)
+        }
+        var sender = network
+        sender.computerName = "SENDER"
+        sender.udpPort = port
+        let client = try MailslotClient(MailslotName("\\\\*\\mailslot\\" + path), network: sender)
+        let batch = MailslotWriteBatch(capacity: 32, maxMessageSize: 424)
         try dispatch(engine, client, batch, batches: 16, received: received)
         benchmark.startMeasurement()
         try dispatch(engine, client, batch, batches: benchmark.scaledIterations.count, received: received)
