@@ -22,8 +22,8 @@ public struct EngineConfiguration: Sendable {
     /// datagrams dropped and counted as ``DropCounters/engineMemoryFull``). Default 512 MiB.
     public var ringMemoryLimit: Int = 512 << 20
     /// How often the engine gives idle rings' memory back, in seconds: a ring that stayed empty
-    /// and received nothing for a whole period is freed, and a ring much larger than it needed
-    /// shrinks. Default 1 s; `0` turns it off.
+    /// and received nothing for five periods in a row is freed, and a ring much larger than it
+    /// needed shrinks. Default 1 s; `0` turns it off.
     public var idleSweepInterval: Double = 1
     /// The open-file limit the engine raises the process to, for thousands of mailslots.
     public var wantedOpenFiles: Int = 1 << 17

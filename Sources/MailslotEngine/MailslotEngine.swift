@@ -279,9 +279,14 @@ public final class MailslotEngine {
         for waiter in record.waiters.removeAll() { complete(waiter, .failure(.invalidHandle)) }
     }
 
-    /// Gives memory back: a ring that stayed empty and received nothing since the last sweep is
-    /// freed; a ring that used under a quarter of its storage shrinks to twice what it used (and
-    /// never below one receive claim).
+    /// Sweeps a ring must stay idle (empty, nothing received) before its storage is freed: a
+    /// mailslot used now and then keeps its ring, so freeing and allocating again does not
+    /// churn (and fragment) the heap.
+    static let idleSweepsBeforeRelease = 5
+
+    /// Gives memory back: a ring that stayed empty and received nothing for
+    /// ``idleSweepsBeforeRelease`` sweeps is freed; a ring that used under a quarter of its
+    /// storage shrinks to twice what it used (and never below one receive claim).
     func sweepIdleRings() {
         for case let record? in slots {
             defer {
@@ -289,8 +294,10 @@ public final class MailslotEngine {
                 record.ring.resetHighWater()
             }
             guard !record.ring.isPinned, record.ring.allocatedBytes > 0 else { continue }
-            if record.ring.isEmpty, record.statistics.received == record.receivedAtSweep {
-                record.ring.releaseStorageIfEmpty()
+            let idle = record.ring.isEmpty && record.statistics.received == record.receivedAtSweep
+            record.idleSweeps = idle ? record.idleSweeps + 1 : 0
+            if idle {
+                if record.idleSweeps >= Self.idleSweepsBeforeRelease { record.ring.releaseStorageIfEmpty() }
             } else if record.ring.highWater * 4 < record.ring.allocatedBytes {
                 let claimBytes = Self.minimumClaimSlots * RingDescriptor.footprint(payload: record.sizeEstimate.bytes)
                 record.ring.shrink(toFit: max(record.ring.highWater * 2, claimBytes))

@@ -38,6 +38,8 @@ final class SlotRecord {
     var shared = false
     /// `received` at the last idle sweep (a ring that received nothing since is idle).
     var receivedAtSweep: UInt64 = 0
+    /// Sweeps in a row that found the ring idle.
+    var idleSweeps = 0
 
     init(
         name: MailslotName, fd: Int32, generation: UInt32, maxMessageSize: UInt32,
