@@ -75,3 +75,35 @@ struct NetworkLossTests {
         text.ranges(of: label).reduce(0) { sum, range in sum + (Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0) }
     }
 }
+
+@Suite("The service's outbox")
+struct OutboxTests {
+    @Test("the outbox forwards only mailslot writes: junk from a local user is refused and counted; a real write leaves from the service's port")
+    func outboxRefusesJunk() throws {
+        let (engine, port) = try DatagramServiceTests.serviceEngine("RECEIVER")
+        let path = uniqueMailslotPath("outbox")
+        let server = try engine.createMailslot(MailslotName(localPath: path))
+        var origins: [MessageOrigin?] = []
+        try server.onMessageWithOrigin { _, origin in origins.append(origin) }
+        // A hostile local user writes straight into the outbox: too short, and not MS-MAIL.
+        let fd = try #require(Outbox.connect(port: port))
+        defer { system_close(fd) }
+        var junk = [UInt8](repeating: 0x10, count: 60)
+        junk.withUnsafeMutableBytes { Outbox.writePrefix(IPv4Endpoint(address: 0x7F00_0001, port: port), into: $0.baseAddress!) }
+        _ = try [UInt8]([1, 2, 3]).withUnsafeBytes { try system_send(fd, $0) }
+        _ = try junk.withUnsafeBytes { try system_send(fd, $0) }
+        // A real writer of this host goes through the outbox too.
+        var network = DatagramServiceTests.network("SENDER", port: port, hostsFile: DatagramServiceTests.hostsFile("127.0.0.1 RECEIVER\n"))
+        network.sendsThroughService = true
+        let client = try MailslotClient(MailslotName("\\\\RECEIVER\\mailslot\\" + path), network: network)
+        try client.write("through the outbox")
+        for _ in 0..<200 where origins.isEmpty { engine.runOnce(timeout: 0.01) }
+        let statistics = try #require(engine.datagramStatistics)
+        #expect(statistics.forwardRefused == 2)
+        #expect(statistics.forwarded == 1)
+        #expect(statistics.drops.malformed == 0)  // the junk never reached the wire
+        #expect(origins.count == 1)
+        #expect(origins.first??.port == port, "it left from the service's own port")
+        #expect(origins.first??.sourceName == "SENDER<00>")
+    }
+}
