@@ -125,9 +125,7 @@ extension MailslotEngine {
     /// overflow areas, every datagram counted as a drop by cause.
     private func discardBatch(_ record: SlotRecord) -> IngestOutcome {
         let limit = record.limit
-        for index in 0..<batch.capacity {
-            batch.prepare(index, ring: batch.overflowArea(index), ringBytes: 0, overflowBytes: limit)
-        }
+        batch.prepareToDiscard(overflowBytes: limit)
         let count: Int
         do {
             switch try batch.receive(fd: record.fd, count: batch.capacity) {
@@ -153,9 +151,7 @@ extension MailslotEngine {
     /// instead of vanishing with the socket. Bounded: a writer cannot keep a close in here.
     func discardKernelQueue(_ record: SlotRecord) {
         for _ in 0..<1024 {
-            for index in 0..<batch.capacity {
-                batch.prepare(index, ring: batch.overflowArea(index), ringBytes: 0, overflowBytes: 0)
-            }
+            batch.prepareToDiscard(overflowBytes: 0)  // MSG_TRUNC still counts each datagram
             guard case .processed(let count)? = try? batch.receive(fd: record.fd, count: batch.capacity) else { return }
             record.statistics.received &+= UInt64(count)
             record.statistics.drops.closedUnread &+= UInt64(count)

@@ -145,7 +145,9 @@ final class ServeSession {
     func summary() -> String {
         let stats = engine.statistics
         var line = "summary: \(received) messages received, \(stats.drops.total) dropped (\(stats.drops.summary))"
-        if stats.receiveErrors > 0 { line += ", \(stats.receiveErrors) receive errors" }
+        if stats.receiveErrors > 0 {
+            line += ", \(stats.receiveErrors) receive errors (last: \(engine.lastReceiveError.map { "\($0)" } ?? "unknown"))"
+        }
         if let datagrams = engine.datagramStatistics { line += "; " + DatagramSummary.line(datagrams) }
         return line
     }

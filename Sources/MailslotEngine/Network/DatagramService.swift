@@ -31,8 +31,6 @@ final class DatagramService {
     /// The UDP port the service owns.
     let port: UInt16
     var statistics = DatagramStatistics()
-    /// The last failed receive call.
-    var lastError: SyscallError?
     /// Slots that got messages in the current batch (delivered once at its end).
     var touchedSlots: [Int] = []
     /// Datagrams the last `recvmmsg` filled (their headers need resetting).
@@ -127,7 +125,6 @@ final class DatagramService {
             result = try system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC))
         } catch {
             statistics.receiveErrors &+= 1
-            lastError = error
             return 0
         }
         guard case .processed(let count) = result else { return 0 }

@@ -44,6 +44,14 @@ final class ReceiveBatch {
         headers[index].msg_len = 0
     }
 
+    /// Points every datagram at its overflow area alone (`overflowBytes` each), for receives
+    /// whose datagrams are counted and dropped, not kept.
+    func prepareToDiscard(overflowBytes: Int) {
+        for index in 0..<capacity {
+            prepare(index, ring: overflowArea(index), ringBytes: 0, overflowBytes: overflowBytes)
+        }
+    }
+
     /// The full length of datagram `index` (with `MSG_TRUNC`, even when it was cut).
     func length(_ index: Int) -> Int { Int(headers[index].msg_len) }
 
