@@ -18,13 +18,24 @@ struct WireFidelityTests {
     func capture(_ lab: NetworkLab, filter: String, fields: [String], _ body: () throws -> Void) throws -> [[String]] {
         let file = "/tmp/mailslot-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pcap"
         defer { unlink(file) }
-        let tshark = try lab.spawn(1, "/usr/bin/tshark", ["-i", "eth0", "-f", filter, "-w", file, "-a", "duration:30"])
+        // tshark says "Capturing on" a little before the capture is live, so a marker datagram to
+        // the discard port is sent until tshark shows it: only then does `body` run.
+        let tshark = try lab.spawn(1, "/usr/bin/tshark", [
+            "-i", "eth0", "-f", "(\(filter)) or udp dst port 9", "-w", file, "-a", "duration:30",
+            "-P", "-l", "-T", "fields", "-e", "udp.dstport",
+        ])
         #expect(tshark.waitForStderrLine(startingWith: "Capturing on", timeout: 20) != nil)
+        var live = false
+        for _ in 0..<100 where !live {
+            _ = try lab.run(0, "/bin/bash", ["-c", "echo marker > /dev/udp/\(lab.address(1))/9"])
+            live = tshark.waitForStdoutLine(startingWith: "9", timeout: 0.2) != nil
+        }
+        #expect(live, "tshark never saw the marker datagram")
         try body()
         usleep(300_000)
         tshark.kill(SIGINT)
         _ = tshark.waitForExit(timeout: 10)
-        let decoded = try ChildProcess("/usr/bin/tshark", ["-r", file, "-T", "fields", "-E", "separator=|"] + fields.flatMap { ["-e", $0] })
+        let decoded = try ChildProcess("/usr/bin/tshark", ["-r", file, "-Y", "not udp.dstport == 9", "-T", "fields", "-E", "separator=|"] + fields.flatMap { ["-e", $0] })
         _ = decoded.waitForExit(timeout: 30)
         return decoded.standardOutput.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
     }
