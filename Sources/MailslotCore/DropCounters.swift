@@ -24,13 +24,16 @@ public struct DropCounters: Hashable, Sendable {
     /// Queued but never read: the last server handle closed with them in the queue (Win32
     /// discards them the same way).
     public var closedUnread: UInt64 = 0
+    /// Shared-memory records a writer claimed and never committed (it died, or stalled past
+    /// the engine's unblock timeout): the reader skipped them.
+    public var writerDied: UInt64 = 0
 
     public init() {}
 
     /// All drops, whatever the cause.
     public var total: UInt64 {
         queueFull &+ oversize &+ malformed &+ unknownMailslot &+ wrongDestination &+ kernelBufferFull &+ engineMemoryFull
-            &+ closedUnread
+            &+ closedUnread &+ writerDied
     }
 
     /// The non-zero causes as `name count` pairs, for summaries (`"none"` when there are none).
@@ -39,7 +42,7 @@ public struct DropCounters: Hashable, Sendable {
             ("queue-full", queueFull), ("oversize", oversize), ("malformed", malformed),
             ("unknown-mailslot", unknownMailslot), ("wrong-destination", wrongDestination),
             ("kernel-buffer-full", kernelBufferFull), ("engine-memory-full", engineMemoryFull),
-            ("closed-unread", closedUnread),
+            ("closed-unread", closedUnread), ("writer-died", writerDied),
         ]
         let named = causes.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }
         return named.isEmpty ? "none" : named.joined(separator: ", ")
@@ -55,6 +58,7 @@ public struct DropCounters: Hashable, Sendable {
         kernelBufferFull &+= other.kernelBufferFull
         engineMemoryFull &+= other.engineMemoryFull
         closedUnread &+= other.closedUnread
+        writerDied &+= other.writerDied
     }
 }
 
@@ -69,10 +73,17 @@ public struct MailslotStatistics: Hashable, Sendable {
     /// Receive calls that failed with an error other than "nothing to read" (the datagrams stay
     /// in the kernel and are read by a later call; the count shows that something is wrong).
     public var receiveErrors: UInt64 = 0
+    /// Times a shared-memory ring was found corrupt (written outside the protocol) and reset:
+    /// what it held was lost, and the socket path kept working.
+    public var sharedMemoryResets: UInt64 = 0
+    /// Messages that came through the shared-memory ring (counted in ``received`` too).
+    public var receivedThroughSharedMemory: UInt64 = 0
 
     public init() {}
 
-    /// Messages received and not yet delivered or dropped at close: what is queued now.
+    /// Messages received and not yet delivered or dropped at close: what is queued now (for a
+    /// shared-memory mailslot, what came by socket: its ring's messages count as received
+    /// when they are read).
     public var queued: UInt64 { received &- delivered &- drops.closedUnread }
 
     /// Adds another mailslot's counters to these.
@@ -81,5 +92,7 @@ public struct MailslotStatistics: Hashable, Sendable {
         delivered &+= other.delivered
         drops.add(other.drops)
         receiveErrors &+= other.receiveErrors
+        sharedMemoryResets &+= other.sharedMemoryResets
+        receivedThroughSharedMemory &+= other.receivedThroughSharedMemory
     }
 }

@@ -25,6 +25,14 @@ public struct EngineConfiguration: Sendable {
     /// and received nothing for five periods in a row is freed, and a ring much larger than it
     /// needed shrinks. Default 1 s; `0` turns it off.
     public var idleSweepInterval: Double = 1
+    /// Seconds a shared-memory writer may hold a claimed record uncommitted before the reader
+    /// skips it and counts it in ``DropCounters/writerDied`` (Agrona's `unblock()`): a writer
+    /// killed between claim and commit costs one message, not the mailslot. Default 1 s.
+    public var sharedMemoryUnblockTimeout: Double = 1
+    /// Seconds the reader of a shared-memory mailslot with a callback keeps polling its empty
+    /// ring before it sleeps: the lowest latency, for a core's worth of CPU while it spins.
+    /// Default `0` (sleep at once; writers wake it through an eventfd).
+    public var sharedMemorySpin: Double = 0
     /// The open-file limit the engine raises the process to, for thousands of mailslots.
     public var wantedOpenFiles: Int = 1 << 17
 

@@ -20,15 +20,26 @@ public final class MailslotClient: Sendable {
     private let fd: Int32
     /// Set for remote and domain names: writes go out as MS-MAIL datagrams.
     private let remote: RemoteChannel?
+    /// Set when the server offered its shared-memory ring and gave it to this writer.
+    private let sharedMemory: SharedMemorySender?
+    /// Set once the server closed the ring while its socket lives on (a passed handle): later
+    /// writes go by socket.
+    private let sharedMemoryClosed = Atomic(false)
 
     /// Opens a mailslot for writing.
     ///
     /// Local names connect to the server's socket. Remote (`\\COMPUTER\mailslot\x`) and domain
     /// (`\\DOMAIN\mailslot\x`, `\\*\mailslot\x`) names write MS-MAIL datagrams, per
     /// `network` (by default ``NetworkConfiguration/standard()``).
+    /// A local mailslot that offers a shared-memory ring (see
+    /// ``MailslotEngine/createMailslot(_:maxMessageSize:readTimeout:sharedMemoryBytes:)``) is
+    /// written through it when `sharedMemory` is `true` and the server lets this process (same
+    /// user, or root); otherwise, and once the server closes the ring, by socket. One writer
+    /// uses one way at a time, so its messages stay in order; messages of a writer by socket
+    /// and of another through memory have no order between them.
     /// - Throws: ``MailslotError/fileNotFound(_:)`` when no local server has the name;
     ///   ``MailslotError/badNetPath(_:)`` when a computer name cannot be resolved.
-    public init(_ name: MailslotName, network: NetworkConfiguration? = nil) throws(MailslotError) {
+    public init(_ name: MailslotName, network: NetworkConfiguration? = nil, sharedMemory: Bool = true) throws(MailslotError) {
         guard name.scope == .local else {
             let configuration: NetworkConfiguration
             if let network { configuration = network } else { configuration = try NetworkConfiguration.standard() }
@@ -37,6 +48,7 @@ public final class MailslotClient: Sendable {
             self.fd = -1
             self.maxMessageSize = UInt32(writer.messageLimit)
             remote = RemoteChannel(writer)
+            self.sharedMemory = nil
             return
         }
         remote = nil
@@ -56,8 +68,50 @@ public final class MailslotClient: Sendable {
         }
         self.name = name
         self.fd = fd
-        self.maxMessageSize = LocalRegistry.standard().entry(endpoint)?.maxMessageSize ?? 0
+        let entry = LocalRegistry.standard().entry(endpoint)
+        self.maxMessageSize = entry?.maxMessageSize ?? 0
         _ = try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_SNDBUF, value: 4 << 20)
+        let offered = sharedMemory && (entry?.sharedMemoryBytes ?? 0) > 0
+        self.sharedMemory = offered ? SharedMemorySender.request(over: fd, timeout: Self.sharedMemoryAnswerTimeout) : nil
+    }
+
+    /// Fault injection for tests: claims a shared-memory record of `length` bytes, calls
+    /// `claimed`, and then sleeps for ever without committing it (the test kills the process).
+    /// Not for use outside tests.
+    public func _debugClaimWithoutCommit(length: Int, _ claimed: () -> Void) {
+        sharedMemory?.debugClaimWithoutCommit(length: length, claimed)
+    }
+
+    /// Fault injection for tests: writes random 8-byte words all over the shared-memory region
+    /// (control block included) for `seconds`, as a hostile writer could. Not for use outside
+    /// tests.
+    public func _debugScribble(seconds: Double) {
+        sharedMemory?.debugScribble(seconds: seconds)
+    }
+
+    /// How long opening waits for the server to answer a request for its ring (it answers on
+    /// its loop; a server that does not answer in time is written by socket).
+    static let sharedMemoryAnswerTimeout = 1.0
+
+    /// `true` when writes go through the server's shared-memory ring.
+    public var usesSharedMemory: Bool { sharedMemory != nil && !sharedMemoryClosed.load(ordering: .relaxed) }
+
+    /// Writes through the ring when there is one. - Returns: `false` when the socket must be
+    /// used instead (no ring, or the server closed it).
+    private func writeShared(_ bytes: UnsafeRawBufferPointer, until deadline: Double?) throws(MailslotError) -> Bool {
+        guard let sharedMemory, !sharedMemoryClosed.load(ordering: .relaxed) else { return false }
+        do {
+            try sharedMemory.write(bytes, until: deadline)
+            return true
+        } catch {
+            switch error {
+            case .ringClosed:
+                sharedMemoryClosed.store(true, ordering: .relaxed)
+                return false
+            case .failed(let failure):
+                throw failure
+            }
+        }
     }
 
     /// Opens a writer that answers a message from another computer: unique datagrams to its
@@ -79,6 +133,7 @@ public final class MailslotClient: Sendable {
         self.fd = -1
         self.maxMessageSize = UInt32(remote.messageLimit)
         self.remote = RemoteChannel(remote)
+        self.sharedMemory = nil
     }
 
     /// Opens a mailslot by its text (short form `x` or any full form).
@@ -103,6 +158,8 @@ public final class MailslotClient: Sendable {
     ///   ``MailslotError/serverGone`` once the server closed or died.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) {
         if let remote { return try remote.withWriter { writer throws(MailslotError) in try writer.send(bytes) } }
+        guard bytes.count <= messageLimit else { throw .messageTooLarge(size: bytes.count, limit: messageLimit) }
+        if try writeShared(bytes, until: 0) { return }
         guard try tryWrite(bytes) else { throw .queueFull }
     }
 
@@ -121,6 +178,8 @@ public final class MailslotClient: Sendable {
             }
         }
         let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
+        guard bytes.count <= messageLimit else { throw .messageTooLarge(size: bytes.count, limit: messageLimit) }
+        if try writeShared(bytes, until: deadline) { return }
         while try !tryWrite(bytes) {
             guard try waitForRoom(until: deadline) else { throw .queueFull }
         }
@@ -170,6 +229,18 @@ public final class MailslotClient: Sendable {
         }
         let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
         var sent = 0
+        if sharedMemory != nil {
+            while !batch.isEmpty {
+                do throws(MailslotError) {
+                    guard try writeShared(batch.message(at: 0), until: deadline) else { break }
+                } catch {
+                    if error == .queueFull { return sent }
+                    throw error
+                }
+                sent += 1
+                batch.markSent(1)
+            }
+        }
         while !batch.isEmpty {
             let result: IOResult<Int32>
             do {

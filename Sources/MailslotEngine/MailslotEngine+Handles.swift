@@ -44,7 +44,7 @@ extension MailslotEngine {
     public func receiveMailslot(over socket: Int32) throws(MailslotError) -> MailslotServer {
         guard system_isOpenDescriptor(socket) else { throw .invalidHandle }
         let fd: Int32
-        do { fd = try HandleTransfer.receive(over: socket) } catch { throw error.mailslotError }
+        do { fd = try DescriptorTransfer.receive(over: socket)[0] } catch { throw error.mailslotError }
         return try adoptMailslot(descriptor: fd)
     }
 }
@@ -69,6 +69,6 @@ extension MailslotServer {
         let record = try engine.record(handle)
         guard system_isOpenDescriptor(socket) else { throw .invalidHandle }
         record.shared = true
-        do { try HandleTransfer.send(record.fd, over: socket) } catch { throw error.mailslotError }
+        do { try DescriptorTransfer.send([record.fd], over: socket) } catch { throw error.mailslotError }
     }
 }

@@ -23,22 +23,37 @@ extension MailslotEngine {
         defer { record.delivering = false }
         let index = indexOf(record)
         var drainedForImmediate = false
+        var sharedMemoryBudget = Self.sharedMemoryMessagesPerDelivery
         while slots[index] === record {
+            if record.sharedMemory != nil, sharedMemoryBudget == 0 {
+                // A writer faster than this reader would keep the loop here: come back through
+                // the loop instead, so every other watcher is served in between.
+                if let sharedMemory = record.sharedMemory { system_eventfdSignal(sharedMemory.region.wakeFD) }
+                break
+            }
             if let handler = record.handler {
-                guard let bytes = record.ring.pinNext() else { break }
+                guard let bytes = record.pinNext(loop: loop) else {
+                    if prepareSharedMemoryToSleep(record) { break } else { continue }
+                }
+                if record.pinnedFromSharedMemory { sharedMemoryBudget -= 1 }
                 let origin = record.nextOrigin
                 record.borrowed = true
                 handler(bytes, origin)
                 record.borrowed = false
-                record.ring.unpin()
+                record.unpin()
                 guard slots[index] === record else { return }
                 record.consumeNext()
-            } else if record.liveWaiters > 0, !record.ring.isEmpty, let waiter = record.popLiveWaiter() {
-                let bytes = record.ring.withNextMessage { Array($0) } ?? []
+            } else if record.liveWaiters > 0, let bytes = record.pinNext(loop: loop) {
+                if record.pinnedFromSharedMemory { sharedMemoryBudget -= 1 }
+                let copy = Array(bytes)
+                record.unpin()
+                guard let waiter = record.popLiveWaiter() else { break }
                 let origin = record.nextOrigin
                 record.consumeNext()
                 record.liveWaiters -= 1
-                complete(waiter, .success((bytes, origin)))
+                complete(waiter, .success((copy, origin)))
+            } else if record.liveWaiters > 0, record.sharedMemory != nil, !prepareSharedMemoryToSleep(record) {
+                continue
             } else if record.liveWaiters > 0, record.readTimeout.isImmediate, record.handler == nil {
                 // Timeout 0 (Win32: fail at once): one look at the kernel queue, then each
                 // waiting read fails; reads that their completions queue are served by this loop.
@@ -82,15 +97,16 @@ extension MailslotEngine {
                 throw .busy("\(record.name.fullName) is being read by a callback or withNextMessage body on this thread")
             }
             if record.ring.isEmpty { drainSocket(record) }
-            if let bytes = record.ring.pinNext() {
+            if let bytes = record.pinNext(loop: loop) {
                 record.borrowed = true
                 let result = body(bytes)
                 record.borrowed = false
-                record.ring.unpin()
+                record.unpin()
                 if consume, slots[handle.index] === record { record.consumeNext() }
                 resumeIfPaused(record)
                 return result
             }
+            if !prepareSharedMemoryToSleep(record) { continue }
             var remaining: Double?
             if let deadline {
                 remaining = deadline - system_monotonicSeconds()

@@ -98,7 +98,10 @@ extension MailslotEngine {
         var largest = 0
         for index in 0..<count {
             let length = batch.length(index)
-            if length > limit {
+            if batch.carriesDescriptors(index) {
+                answerSharedMemoryRequest(record, descriptor: batch.takeDescriptor(index))
+                batch.markNotAMessage(index)
+            } else if length > limit {
                 record.statistics.drops.oversize &+= 1
             } else {
                 largest = max(largest, length)
@@ -115,7 +118,7 @@ extension MailslotEngine {
                 received &+= 1
                 return length
             }
-            record.statistics.received &+= received
+            record.noteQueued(received)
         }
         record.sizeEstimate.noteBatch(largest: largest)
         return count < claim.count ? .drained : .more
@@ -137,7 +140,9 @@ extension MailslotEngine {
             return .failed
         }
         for index in 0..<count {
-            if batch.length(index) > limit {
+            if batch.carriesDescriptors(index) {
+                answerSharedMemoryRequest(nil, descriptor: batch.takeDescriptor(index))
+            } else if batch.length(index) > limit {
                 record.statistics.drops.oversize &+= 1
             } else {
                 record.countRingFull()
@@ -153,8 +158,16 @@ extension MailslotEngine {
         for _ in 0..<1024 {
             batch.prepareToDiscard(overflowBytes: 0)  // MSG_TRUNC still counts each datagram
             guard case .processed(let count)? = try? batch.receive(fd: record.fd, count: batch.capacity) else { return }
-            record.statistics.received &+= UInt64(count)
-            record.statistics.drops.closedUnread &+= UInt64(count)
+            var messages: UInt64 = 0
+            for index in 0..<Int(count) {
+                if batch.carriesDescriptors(index) {
+                    answerSharedMemoryRequest(nil, descriptor: batch.takeDescriptor(index))
+                } else {
+                    messages &+= 1
+                }
+            }
+            record.statistics.received &+= messages
+            record.statistics.drops.closedUnread &+= messages
             if Int(count) < batch.capacity { return }
         }
     }
@@ -200,7 +213,7 @@ extension MailslotEngine {
                 record.countRingFull()
             }
         }
-        record.statistics.received &+= received
+        record.noteQueued(received)
     }
 
     /// Stops reading a mailslot whose ring cannot take a batch: the kernel queue then fills and

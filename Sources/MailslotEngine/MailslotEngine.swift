@@ -182,13 +182,30 @@ public final class MailslotEngine {
     ///   - maxMessageSize: the largest message writers may send; `0` means any size (up to
     ///     ``MessageSizeLimit/local``).
     ///   - readTimeout: how long reads wait on an empty mailslot.
+    ///   - sharedMemoryBytes: `0` (the default): writers send by socket. Above 0: the mailslot
+    ///     also offers a shared-memory ring of at least this many bytes (rounded up to a power
+    ///     of two, at least 64 KiB and eight largest messages), which writers running as this
+    ///     user (or root) map and write into with no system call per message; see
+    ///     `docs/architecture.md`.
     /// - Throws: ``MailslotError/alreadyExists(_:)`` when a live mailslot has the name, in this
     ///   process or another; ``MailslotError/invalidName(_:)`` for a remote name;
     ///   ``MailslotError/systemLimit(syscall:errno:)`` when descriptors or memory run out.
     public func createMailslot(
-        _ name: MailslotName, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever
+        _ name: MailslotName, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever, sharedMemoryBytes: Int = 0
     ) throws(MailslotError) -> MailslotServer {
         guard name.scope == .local else { throw .invalidName(.notLocal) }
+        guard sharedMemoryBytes >= 0, sharedMemoryBytes <= 1 << 32 else {
+            throw .invalidParameter("shared memory of \(sharedMemoryBytes) bytes (0 to 4 GiB)")
+        }
+        var sharedMemory: SharedMemoryReceiver?
+        if sharedMemoryBytes > 0 {
+            do {
+                sharedMemory = try SharedMemoryReceiver(
+                    bytes: sharedMemoryBytes, maxMessage: MessageSizeLimit.effective(maxMessageSize), configuration: configuration)
+            } catch {
+                throw error.mailslotError
+            }
+        }
         let endpoint = LocalEndpoint(name)
         let entryLock = registry.lockForPublishing(endpoint)
         defer { if let entryLock { system_close(entryLock) } }
@@ -207,24 +224,27 @@ public final class MailslotEngine {
         }
         if let entryLock {
             let entry = LocalRegistry.Entry(
-                name: name.fullName, maxMessageSize: maxMessageSize, creatorPID: system_getpid(), endpoint: endpoint)
+                name: name.fullName, maxMessageSize: maxMessageSize, creatorPID: system_getpid(), endpoint: endpoint,
+                sharedMemoryBytes: sharedMemory?.reader.capacity ?? 0)
             registry.publish(entry, through: entryLock)
         }
-        return register(name: name, fd: fd, maxMessageSize: maxMessageSize, readTimeout: readTimeout)
+        return register(name: name, fd: fd, maxMessageSize: maxMessageSize, readTimeout: readTimeout, sharedMemory: sharedMemory)
     }
 
     /// Creates a mailslot from a name's text (short form `x` or any full local form).
     /// - Throws: as ``createMailslot(_:maxMessageSize:readTimeout:)``, and
     ///   ``MailslotError/invalidName(_:)`` for a bad name.
     public func createMailslot(
-        named text: String, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever
+        named text: String, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever, sharedMemoryBytes: Int = 0
     ) throws(MailslotError) -> MailslotServer {
         let name: MailslotName
         do { name = try MailslotName(text) } catch { throw .invalidName(error) }
-        return try createMailslot(name, maxMessageSize: maxMessageSize, readTimeout: readTimeout)
+        return try createMailslot(name, maxMessageSize: maxMessageSize, readTimeout: readTimeout, sharedMemoryBytes: sharedMemoryBytes)
     }
 
-    func register(name: MailslotName, fd: Int32, maxMessageSize: UInt32, readTimeout: ReadTimeout) -> MailslotServer {
+    func register(
+        name: MailslotName, fd: Int32, maxMessageSize: UInt32, readTimeout: ReadTimeout, sharedMemory: SharedMemoryReceiver? = nil
+    ) -> MailslotServer {
         let index: Int
         if let reused = freeIndices.popLast() {
             index = reused
@@ -243,6 +263,8 @@ public final class MailslotEngine {
         }, fd, Int32(EV_READ))
         CLibEv_io_set_data(record.watcher, UnsafeMutableRawPointer(bitPattern: index))
         ev_io_start(loop, record.watcher)
+        record.sharedMemory = sharedMemory
+        sharedMemory?.start(loop: loop, index: index)
         slots[index] = record
         slotIndexByPath[record.endpoint.pathHash] = index
         mailslotCount += 1
@@ -266,6 +288,9 @@ public final class MailslotEngine {
         guard let record = slots[index] else { return }
         ev_io_stop(loop, record.watcher)
         record.statistics.drops.closedUnread &+= UInt64(record.ring.messageCount)
+        // The ring's memory stays mapped until the record goes (a callback may hold a message
+        // in it while it closes its own mailslot).
+        closeSharedMemory(record)
         if !record.shared { discardKernelQueue(record) }
         system_close(record.fd)
         registry.removeIfUnbound(record.endpoint)

@@ -40,6 +40,14 @@ final class SlotRecord {
     var receivedAtSweep: UInt64 = 0
     /// Sweeps in a row that found the ring idle.
     var idleSweeps = 0
+    /// The shared-memory ring, when the server offered one (see ``SharedMemoryReceiver``).
+    var sharedMemory: SharedMemoryReceiver?
+    /// `true` when the message last pinned came from the shared-memory ring.
+    var pinnedFromSharedMemory = false
+    /// Messages the socket ring queued and gave up so far: the numbering ``origins`` is keyed
+    /// by (shared-memory messages are local and have none).
+    var ringQueued: UInt64 = 0
+    var ringConsumed: UInt64 = 0
 
     init(
         name: MailslotName, fd: Int32, generation: UInt32, maxMessageSize: UInt32,
@@ -70,16 +78,53 @@ final class SlotRecord {
 
     var limit: Int { MessageSizeLimit.effective(maxMessageSize) }
 
-    /// The origin of the next message to be consumed, if it came from another computer.
+    /// The origin of the pinned message, if it came from another computer.
     var nextOrigin: MessageOrigin? {
-        guard let first = origins.first, first.number == statistics.delivered else { return nil }
+        guard !pinnedFromSharedMemory, let first = origins.first, first.number == ringConsumed else { return nil }
         return first.origin
     }
 
-    /// Consumes the next message: frees its ring space and counts it delivered.
+    /// Counts `count` messages the socket ring just queued.
+    func noteQueued(_ count: UInt64) {
+        statistics.received &+= count
+        ringQueued &+= count
+    }
+
+    /// `true` when no message waits in either queue.
+    var isEmpty: Bool { ring.isEmpty && !(sharedMemory?.hasMessage ?? false) }
+
+    /// Pins the next message: the socket ring's first (what came by socket is read first),
+    /// else the shared-memory ring's. It stays in place until ``unpin()`` and ``consumeNext()``.
+    func pinNext(loop: OpaquePointer) -> UnsafeRawBufferPointer? {
+        if let bytes = ring.pinNext() {
+            pinnedFromSharedMemory = false
+            return bytes
+        }
+        guard let sharedMemory else { return nil }
+        let bytes = sharedMemory.next(loop: loop)
+        statistics.sharedMemoryResets = sharedMemory.reader.resets
+        pinnedFromSharedMemory = bytes != nil
+        return bytes
+    }
+
+    /// Releases the pin of ``pinNext(loop:)`` (the message stays queued).
+    func unpin() {
+        if !pinnedFromSharedMemory { ring.unpin() }
+    }
+
+    /// Consumes the message ``pinNext(loop:)`` returned: frees its space and counts it
+    /// delivered.
     func consumeNext() {
-        ring.consumeNext()
-        if let first = origins.first, first.number == statistics.delivered { origins.popFirst() }
+        if pinnedFromSharedMemory {
+            sharedMemory?.consumeNext()
+            statistics.received &+= 1
+            statistics.receivedThroughSharedMemory &+= 1
+            pinnedFromSharedMemory = false
+        } else {
+            ring.consumeNext()
+            if let first = origins.first, first.number == ringConsumed { origins.popFirst() }
+            ringConsumed &+= 1
+        }
         statistics.delivered &+= 1
     }
 
@@ -94,8 +139,8 @@ final class SlotRecord {
             countRingFull()
             return false
         }
-        origins.append((statistics.received, origin))
-        statistics.received &+= 1
+        origins.append((ringQueued, origin))
+        noteQueued(1)
         return true
     }
 
@@ -119,9 +164,11 @@ final class SlotRecord {
     }
 
     var info: MailslotInfo {
-        MailslotInfo(
-            maxMessageSize: maxMessageSize, nextMessageSize: ring.nextMessageLength,
-            messageCount: ring.messageCount, readTimeout: readTimeout)
+        var nextSize = ring.nextMessageLength
+        if nextSize == nil, let sharedMemory, case .message(let bytes) = sharedMemory.reader.next() { nextSize = bytes.count }
+        return MailslotInfo(
+            maxMessageSize: maxMessageSize, nextMessageSize: nextSize,
+            messageCount: ring.messageCount + (sharedMemory?.messageCount ?? 0), readTimeout: readTimeout)
     }
 }
 

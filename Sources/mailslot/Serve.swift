@@ -6,7 +6,7 @@ import MailslotEngine
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a mailslot and print each message on one line to stdout.",
-        discussion: "Prints 'ready <full name>' to stderr once it can receive. Exits 0 after --count messages or on SIGINT/SIGTERM; on every exit it prints a one-line summary (messages received, drops by cause) on stderr."
+        discussion: "Prints 'ready <full name>' to stderr once it can receive. Exits 0 after --count messages or on SIGINT/SIGTERM; on every exit it prints a one-line summary (messages received, drops by cause, how many came through shared memory) on stderr."
     )
 
     @Argument(help: "The mailslot: 'x' (meaning \\\\.\\mailslot\\x) or \\\\.\\mailslot\\[path\\]name.")
@@ -23,6 +23,9 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Output format: text, hex or json.")
     var format: MessageFormat = .text
+
+    @Option(help: "Also offer writers a shared-memory ring of this size (e.g. 4M): writers running as this user (or root) then write with no system call per message. Default: socket only.")
+    var sharedMemory: ByteCount?
 
     @OptionGroup var network: NetworkOptions
 
@@ -46,7 +49,9 @@ struct Serve: ParsableCommand {
                 server = try engine.receiveMailslot(over: handleSocketFd)
             } else {
                 guard let name else { throw ValidationError("missing NAME") }
-                server = try engine.createMailslot(try parseName(name), maxMessageSize: maxSize, readTimeout: readTimeout)
+                server = try engine.createMailslot(
+                    try parseName(name), maxMessageSize: maxSize, readTimeout: readTimeout,
+                    sharedMemoryBytes: sharedMemory?.bytes ?? 0)
             }
             try server.setReadTimeout(readTimeout)
             if network.udpPort != nil {
@@ -147,6 +152,10 @@ final class ServeSession {
         var line = "summary: \(received) messages received, \(stats.drops.total) dropped (\(stats.drops.summary))"
         if stats.receiveErrors > 0 {
             line += ", \(stats.receiveErrors) receive errors (last: \(engine.lastReceiveError.map { "\($0)" } ?? "unknown"))"
+        }
+        if stats.receivedThroughSharedMemory > 0 || stats.sharedMemoryResets > 0 {
+            line += ", \(stats.receivedThroughSharedMemory) through shared memory"
+            if stats.sharedMemoryResets > 0 { line += " (\(stats.sharedMemoryResets) ring resets after corruption)" }
         }
         if let datagrams = engine.datagramStatistics { line += "; " + DatagramSummary.line(datagrams) }
         return line

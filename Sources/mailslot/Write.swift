@@ -23,7 +23,16 @@ struct Write: ParsableCommand {
     @Option(help: "Wait up to this many milliseconds for room when the server's queue is full (default: fail at once).")
     var wait: Int?
 
+    @Flag(help: "Write by socket even when the mailslot offers a shared-memory ring.")
+    var socketOnly = false
+
     @OptionGroup var network: NetworkOptions
+
+    @Flag(help: ArgumentHelp("Fault injection: claim a shared-memory record, say 'claimed' on stderr, and never commit it.", visibility: .hidden))
+    var debugStallMidWrite = false
+
+    @Option(help: ArgumentHelp("Fault injection: write random bytes all over the shared-memory ring for this many seconds.", visibility: .hidden))
+    var debugScribble: Double?
 
     @Option(help: ArgumentHelp("Write to TARGET0 ... TARGET<N-1> instead of TARGET (load tests).", visibility: .hidden))
     var fanOut: Int?
@@ -35,10 +44,17 @@ struct Write: ParsableCommand {
         try reportingFailures(afterFailure: { stdin ? "\(sent) messages were sent before the failure" : nil }) {
             let payloads = try messages.map(payload)
             let targets = fanOut.map { count in (0..<count).map { target + String($0) } } ?? [target]
+            if debugStallMidWrite || debugScribble != nil {
+                let client = try MailslotClient(try parseName(target))
+                guard client.usesSharedMemory else { throw CLIFailure(.invalidParameter("the mailslot gave no shared-memory ring")) }
+                if let debugScribble { return client._debugScribble(seconds: debugScribble) }
+                client._debugClaimWithoutCommit(length: 8) { printError("claimed") }
+            }
             var client: MailslotClient?
             for name in targets {
                 let parsed = try parseName(name)
-                client = try MailslotClient(parsed, network: parsed.scope == .local ? nil : try network.configuration())
+                client = try MailslotClient(
+                    parsed, network: parsed.scope == .local ? nil : try network.configuration(), sharedMemory: !socketOnly)
                 for bytes in payloads {
                     try send(bytes, with: client!)
                     sent += 1

@@ -26,6 +26,8 @@ struct LocalRegistry {
         var maxMessageSize: UInt32
         var creatorPID: Int32
         var endpoint: LocalEndpoint
+        /// The records' bytes of the shared-memory ring the server offers; `0`: none.
+        var sharedMemoryBytes: Int = 0
     }
 
     static func standard() -> LocalRegistry {
@@ -84,7 +86,7 @@ struct LocalRegistry {
     /// Writes the entry through a descriptor from ``lockForPublishing(_:)``; the caller closes
     /// it, which releases the lock.
     func publish(_ entry: Entry, through fd: Int32) {
-        let text = "mailslot-registry 1\n\(entry.creatorPID)\n\(entry.maxMessageSize)\n\(entry.name)\n"
+        let text = "mailslot-registry 1\n\(entry.creatorPID)\n\(entry.maxMessageSize)\n\(entry.name)\n\(entry.sharedMemoryBytes)\n"
         try? system_rewrite(fd, Array(text.utf8))
     }
 
@@ -109,6 +111,7 @@ struct LocalRegistry {
         guard lines.count >= 4, lines[0] == "mailslot-registry 1",
             let pid = Int32(lines[1]), let max = UInt32(lines[2])
         else { return nil }
-        return Entry(name: String(lines[3]), maxMessageSize: max, creatorPID: pid, endpoint: endpoint)
+        let sharedMemory = lines.count >= 5 ? Int(lines[4]) ?? 0 : 0
+        return Entry(name: String(lines[3]), maxMessageSize: max, creatorPID: pid, endpoint: endpoint, sharedMemoryBytes: sharedMemory)
     }
 }

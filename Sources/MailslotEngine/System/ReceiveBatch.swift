@@ -14,6 +14,10 @@ final class ReceiveBatch {
     let overflow: UnsafeMutableRawPointer
     /// Bytes of overflow area per datagram: the largest local message.
     let overflowStride: Int
+    /// One control area per datagram, room for one descriptor: a datagram that carries one is
+    /// a writer asking for the shared-memory ring, not a message.
+    let control: UnsafeMutableRawPointer
+    let controlStride: Int
 
     init(capacity: Int, largestMessage: Int) {
         self.capacity = capacity
@@ -23,12 +27,15 @@ final class ReceiveBatch {
         iovecs = .allocate(capacity: capacity * 2)
         iovecs.initialize(repeating: iovec(), count: capacity * 2)
         overflow = .allocate(byteCount: capacity * overflowStride, alignment: 64)
+        controlStride = CLibEv_cmsg_space_fds(1)
+        control = .allocate(byteCount: capacity * controlStride, alignment: 8)
     }
 
     deinit {
         headers.deallocate()
         iovecs.deallocate()
         overflow.deallocate()
+        control.deallocate()
     }
 
     func overflowArea(_ index: Int) -> UnsafeMutableRawPointer { overflow + index * overflowStride }
@@ -40,7 +47,7 @@ final class ReceiveBatch {
         vector[1] = iovec(iov_base: overflowArea(index), iov_len: overflowBytes)
         headers[index].msg_hdr = msghdr(
             msg_name: nil, msg_namelen: 0, msg_iov: vector, msg_iovlen: 2,
-            msg_control: nil, msg_controllen: 0, msg_flags: 0)
+            msg_control: control + index * controlStride, msg_controllen: controlStride, msg_flags: 0)
         headers[index].msg_len = 0
     }
 
@@ -55,8 +62,23 @@ final class ReceiveBatch {
     /// The full length of datagram `index` (with `MSG_TRUNC`, even when it was cut).
     func length(_ index: Int) -> Int { Int(headers[index].msg_len) }
 
-    /// Receives up to `count` datagrams into the prepared buffers.
+    /// `true` when datagram `index` carried ancillary data (descriptors): not a message.
+    @inline(__always) func carriesDescriptors(_ index: Int) -> Bool { headers[index].msg_hdr.msg_controllen > 0 }
+
+    /// Takes the descriptor datagram `index` carried (closing any others), or -1.
+    func takeDescriptor(_ index: Int) -> Int32 {
+        var fd: Int32 = -1
+        let taken = CLibEv_cmsg_get_fds(&headers[index].msg_hdr, &fd, 1)
+        headers[index].msg_hdr.msg_controllen = 0
+        return taken == 1 ? fd : -1
+    }
+
+    /// Makes datagram `index` read as longer than any message, so the commit skips it (it was
+    /// a request, answered already).
+    func markNotAMessage(_ index: Int) { headers[index].msg_len = UInt32.max }
+
+    /// Receives up to `count` datagrams into the prepared buffers (descriptors close-on-exec).
     func receive(fd: Int32, count: Int) throws(SyscallError) -> IOResult<Int32> {
-        try system_recvmmsg(fd, headers, count, flags: Int32(MSG_TRUNC))
+        try system_recvmmsg(fd, headers, count, flags: Int32(MSG_TRUNC) | Int32(MSG_CMSG_CLOEXEC))
     }
 }

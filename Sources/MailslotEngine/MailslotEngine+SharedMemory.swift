@@ -1,0 +1,78 @@
+import CLibEv
+import Glibc
+import MailslotCore
+import MailslotRing
+
+// The reader's side of shared-memory mailslots on the loop: wake-ups, spinning, skipping dead
+// writers' records, and answering writers that ask for the ring.
+extension MailslotEngine {
+    /// Shared-memory messages one ``deliver(_:)`` hands out before it goes back to the loop.
+    static let sharedMemoryMessagesPerDelivery = 4096
+
+    /// Before the loop may sleep on a mailslot's shared-memory ring: raises the flag writers
+    /// wake it by. - Returns: `false` when a message came meanwhile (read it; do not sleep),
+    /// `true` otherwise (also when the mailslot has no shared-memory ring).
+    func prepareSharedMemoryToSleep(_ record: SlotRecord) -> Bool {
+        guard let sharedMemory = record.sharedMemory else { return true }
+        return sharedMemory.prepareToSleep()
+    }
+
+    /// A writer signalled the eventfd: deliver, then (with a callback and a spin time) keep
+    /// polling the ring for the spin time after the last message before sleeping again.
+    func handleSharedMemoryWake(index: Int) {
+        guard index < slots.count, let record = slots[index], let sharedMemory = record.sharedMemory else { return }
+        system_eventfdDrain(sharedMemory.region.wakeFD)
+        deliver(record)
+        guard sharedMemory.spin > 0, record.handler != nil else { return }
+        var deadline = system_monotonicSeconds() + sharedMemory.spin
+        var rounds = 0
+        while slots[index] === record, record.handler != nil, !record.borrowed {
+            sharedMemory.reader.cancelSleep()
+            if sharedMemory.hasMessage {
+                // Bounded, like a delivery: then back through the loop for the other watchers.
+                rounds += 1
+                guard rounds <= 16 else { return system_eventfdSignal(sharedMemory.region.wakeFD) }
+                deliver(record)
+                deadline = system_monotonicSeconds() + sharedMemory.spin
+            } else if system_monotonicSeconds() >= deadline {
+                if sharedMemory.prepareToSleep() { return }
+            }
+        }
+    }
+
+    /// The stall timer: skips the head record once its writer has left it uncommitted for the
+    /// unblock timeout, counts it, and delivers what follows.
+    func checkSharedMemoryStall(index: Int) {
+        guard index < slots.count, let record = slots[index], let sharedMemory = record.sharedMemory else { return }
+        if sharedMemory.reader.unblockIfStalled(now: system_monotonicSeconds(), timeout: sharedMemory.unblockTimeout) {
+            record.statistics.drops.writerDied &+= 1
+        }
+        guard case .pending = sharedMemory.reader.next() else {
+            ev_timer_stop(loop, sharedMemory.stallTimer)
+            deliver(record)
+            return
+        }
+    }
+
+    /// A datagram that carried a descriptor: a writer asking for the shared-memory ring, with
+    /// one end of a socket pair to answer on. The answer is the ring's descriptors when
+    /// the mailslot has a ring and the asker runs as this process's user (or root); otherwise
+    /// the socket is closed unanswered, and the writer keeps to the socket. Never blocks.
+    func answerSharedMemoryRequest(_ record: SlotRecord?, descriptor: Int32) {
+        defer { system_close(descriptor) }
+        guard let sharedMemory = record?.sharedMemory, let uid = system_peerUID(descriptor),
+            uid == geteuid() || uid == 0
+        else { return }
+        try? DescriptorTransfer.send(sharedMemory.region.descriptorsForWriters, over: descriptor, waiting: false)
+    }
+
+    /// Closes a slot's shared-memory ring: writers go back to the socket (or learn the
+    /// mailslot is gone); what it still held is counted as closed unread.
+    func closeSharedMemory(_ record: SlotRecord) {
+        guard let sharedMemory = record.sharedMemory else { return }
+        sharedMemory.stop(loop: loop)
+        let unread = UInt64(sharedMemory.messageCount)
+        record.statistics.received &+= unread
+        record.statistics.drops.closedUnread &+= unread
+    }
+}

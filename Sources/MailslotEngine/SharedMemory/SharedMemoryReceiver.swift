@@ -1,0 +1,99 @@
+import CLibEv
+import MailslotRing
+
+/// A mailslot's shared-memory ring, read on the engine's loop: the reader, the watcher on the
+/// eventfd writers wake it with, and the timer that skips records whose writer died.
+///
+/// Wake-up protocol: when the reader finds the ring empty it raises "reader asleep" and looks
+/// once more (``SharedRingReader/prepareToSleep()``); a writer that commits and then sees the
+/// flag clears it and signals the eventfd. Writers waiting for room sleep on a futex word that
+/// ``consumeNext()`` bumps and wakes only when a writer announced it waits.
+final class SharedMemoryReceiver {
+    let region: SharedMemoryRegion
+    var reader: SharedRingReader
+    /// Watches the eventfd; memory that never moves while the slot lives.
+    let wakeWatcher: UnsafeMutablePointer<ev_io>
+    /// Runs while the head record is claimed but not committed, to skip it once its writer has
+    /// been gone for ``unblockTimeout``.
+    let stallTimer: UnsafeMutablePointer<ev_timer>
+    /// Seconds a claimed record may stay uncommitted before the reader skips it.
+    let unblockTimeout: Double
+    /// Seconds the reader polls an empty ring before it sleeps (`0`: sleeps at once).
+    let spin: Double
+
+    /// Makes a ring of at least `bytes` (see ``SharedRingLayout/capacity(requested:maxMessage:)``).
+    init(bytes: Int, maxMessage: Int, configuration: EngineConfiguration) throws(SyscallError) {
+        let capacity = SharedRingLayout.capacity(requested: bytes, maxMessage: maxMessage)
+        region = try SharedMemoryRegion.create(capacity: capacity)
+        reader = SharedRingReader(formatting: region.base, capacity: capacity, maxMessage: maxMessage)
+        unblockTimeout = max(0.001, configuration.sharedMemoryUnblockTimeout)
+        spin = max(0, configuration.sharedMemorySpin)
+        wakeWatcher = .allocate(capacity: 1)
+        stallTimer = .allocate(capacity: 1)
+    }
+
+    deinit {
+        wakeWatcher.deallocate()
+        stallTimer.deallocate()
+    }
+
+    /// Starts watching, with `index` (the slot) as the watchers' data.
+    func start(loop: OpaquePointer, index: Int) {
+        CLibEv_io_init(wakeWatcher, { loop, watcher, _ in
+            guard let loop, let watcher else { return }
+            MailslotEngine.from(loop).handleSharedMemoryWake(index: Int(bitPattern: CLibEv_io_data(watcher)))
+        }, region.wakeFD, Int32(EV_READ))
+        CLibEv_io_set_data(wakeWatcher, UnsafeMutableRawPointer(bitPattern: index))
+        let period = unblockTimeout / 4
+        CLibEv_timer_init(stallTimer, { loop, timer, _ in
+            guard let loop, let timer else { return }
+            MailslotEngine.from(loop).checkSharedMemoryStall(index: Int(bitPattern: CLibEv_timer_data(timer)))
+        }, period, period)
+        CLibEv_timer_set_data(stallTimer, UnsafeMutableRawPointer(bitPattern: index))
+        ev_io_start(loop, wakeWatcher)
+        _ = reader.prepareToSleep()
+    }
+
+    /// Stops watching and closes the ring: writers' later writes fail with `closed` (they go
+    /// back to the socket) and sleeping writers wake to see it.
+    func stop(loop: OpaquePointer) {
+        ev_io_stop(loop, wakeWatcher)
+        ev_timer_stop(loop, stallTimer)
+        reader.close()
+        system_futexWakeAll(region.roomSequence)
+    }
+
+    /// The next committed message, borrowed in place; `nil` when there is none yet. A claimed,
+    /// uncommitted head starts the stall timer.
+    func next(loop: OpaquePointer) -> UnsafeRawBufferPointer? {
+        switch reader.next() {
+        case .message(let bytes):
+            return bytes
+        case .empty:
+            return nil
+        case .pending:
+            if CLibEv_timer_is_active(stallTimer) == 0 { ev_timer_start(loop, stallTimer) }
+            return nil
+        }
+    }
+
+    /// `true` when a committed message waits.
+    var hasMessage: Bool {
+        if case .message = reader.next() { return true }
+        return false
+    }
+
+    /// Consumes the message ``next(loop:)`` returned, waking writers that wait for room.
+    func consumeNext() {
+        if reader.consume() { system_futexWakeAll(region.roomSequence) }
+    }
+
+    /// Before the loop sleeps on this ring: raises the flag writers wake the reader by, unless
+    /// a message came meanwhile. - Returns: `false` when a message is ready (do not sleep).
+    func prepareToSleep() -> Bool {
+        reader.prepareToSleep()
+    }
+
+    /// Committed messages queued.
+    var messageCount: Int { reader.messageCount() }
+}

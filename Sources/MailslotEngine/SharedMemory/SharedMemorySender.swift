@@ -1,0 +1,106 @@
+import Glibc
+import MailslotCore
+import MailslotRing
+
+/// A writer's side of a shared-memory mailslot: the mapped ring, written with no system call
+/// per message (an eventfd write only when the reader sleeps).
+///
+/// Set-up goes through the kernel: the writer sends one end of a socket pair over the
+/// mailslot's own socket, as a datagram carrying a descriptor; only the process holding the
+/// mailslot's address receives it, so whoever answers is the mailslot's server. The server
+/// answers with the ring's memfd, its liveness page and its eventfd when this process may write, or closes the pair
+/// unanswered (the writer then keeps to the socket).
+final class SharedMemorySender: Sendable {
+    private let region: SharedMemoryRegion
+    private let writer: SharedRingWriter
+    /// Longest single sleep while waiting for room: the reader's liveness is looked at again
+    /// after it (a reader killed while writers wait cannot wake them).
+    static let longestSleep = 0.05
+
+    private init(region: SharedMemoryRegion, writer: SharedRingWriter) {
+        self.region = region
+        self.writer = writer
+    }
+
+    /// Asks the server behind `socket` (connected to the mailslot) for its ring.
+    /// - Returns: `nil` when it has none, refuses, or does not answer within `timeout` seconds.
+    static func request(over socket: Int32, timeout: Double) -> SharedMemorySender? {
+        guard let (mine, theirs) = try? system_seqpacketPair() else { return nil }
+        defer { system_close(mine) }
+        let sent = (try? DescriptorTransfer.send([theirs], over: socket, waiting: false)) != nil
+        system_close(theirs)
+        guard sent,
+            let fds = try? DescriptorTransfer.receive(over: mine, count: 3, timeoutMilliseconds: Int32(timeout * 1000)),
+            let (region, writer) = SharedMemoryRegion.attach(memoryFD: fds[0], livenessFD: fds[1], wakeFD: fds[2])
+        else { return nil }
+        return SharedMemorySender(region: region, writer: writer)
+    }
+
+    /// What a write came to, beyond success.
+    enum Refusal: Error {
+        /// The server closed the ring but its socket may live on (a passed handle): use the socket.
+        case ringClosed
+        /// A mailslot error for the writer.
+        case failed(MailslotError)
+    }
+
+    /// The largest message the ring takes.
+    var maxMessage: Int { writer.maxMessage }
+
+    /// Writes one message, waiting for room until `deadline` (monotonic seconds; `nil`: as long
+    /// as it takes; a past deadline: not at all).
+    func write(_ bytes: UnsafeRawBufferPointer, until deadline: Double?) throws(Refusal) {
+        while true {
+            guard region.readerAlive else { throw .failed(.serverGone) }
+            switch writer.write(bytes) {
+            case .written:
+                if writer.readerNeedsWakeup() { system_eventfdSignal(region.wakeFD) }
+                return
+            case .closed:
+                throw .ringClosed
+            case .abandoned:
+                throw .failed(.timeout)
+            case .full:
+                guard try waitForRoom(for: bytes.count, until: deadline) else { throw .failed(.queueFull) }
+            }
+        }
+    }
+
+    /// Sleeps on the room futex until the reader makes room, the deadline passes, or (at most
+    /// ``longestSleep``) it is time to look at the reader's liveness again.
+    /// - Returns: `false` once the deadline has passed.
+    private func waitForRoom(for length: Int, until deadline: Double?) throws(Refusal) -> Bool {
+        var sleep = Self.longestSleep
+        if let deadline {
+            let left = deadline - system_monotonicSeconds()
+            guard left > 0 else { return false }
+            sleep = min(sleep, left)
+        }
+        let sequence = writer.announceWaitingForRoom()
+        guard !writer.hasRoom(for: length) else { return true }
+        if writer.isClosed { throw .ringClosed }
+        system_futexWait(region.roomSequence, expected: sequence, seconds: sleep)
+        return true
+    }
+
+    /// See ``MailslotClient/_debugClaimWithoutCommit(length:_:)``.
+    func debugClaimWithoutCommit(length: Int, _ claimed: () -> Void) {
+        _ = writer.write(length: length) { _ in
+            claimed()
+            while true { sleep(60) }
+        }
+    }
+
+    /// See ``MailslotClient/_debugScribble(seconds:)``.
+    func debugScribble(seconds: Double) {
+        let deadline = system_monotonicSeconds() + seconds
+        var generator = SystemRandomNumberGenerator()
+        while system_monotonicSeconds() < deadline {
+            for _ in 0..<1000 {
+                let offset = Int.random(in: 0..<(region.bytes / 8), using: &generator) * 8
+                (region.base + offset).storeBytes(of: generator.next() as UInt64, as: UInt64.self)
+            }
+            system_eventfdSignal(region.wakeFD)
+        }
+    }
+}
