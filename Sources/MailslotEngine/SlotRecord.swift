@@ -90,9 +90,6 @@ final class SlotRecord {
         ringQueued &+= count
     }
 
-    /// `true` when no message waits in either queue.
-    var isEmpty: Bool { ring.isEmpty && !(sharedMemory?.hasMessage ?? false) }
-
     /// Pins the next message: the socket ring's first (what came by socket is read first),
     /// else the shared-memory ring's. It stays in place until ``unpin()`` and ``consumeNext()``.
     func pinNext(loop: OpaquePointer) -> UnsafeRawBufferPointer? {
