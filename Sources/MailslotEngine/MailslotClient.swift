@@ -98,10 +98,10 @@ public final class MailslotClient: Sendable {
 
     /// Writes through the ring when there is one. - Returns: `false` when the socket must be
     /// used instead (no ring, or the server closed it).
-    private func writeShared(_ bytes: UnsafeRawBufferPointer, until deadline: Double?) throws(MailslotError) -> Bool {
+    private func writeShared(_ bytes: UnsafeRawBufferPointer, until deadline: Double?, wakingReader: Bool = true) throws(MailslotError) -> Bool {
         guard let sharedMemory, !sharedMemoryClosed.load(ordering: .relaxed) else { return false }
         do {
-            try sharedMemory.write(bytes, until: deadline)
+            try sharedMemory.write(bytes, until: deadline, wakingReader: wakingReader)
             return true
         } catch {
             switch error {
@@ -229,10 +229,12 @@ public final class MailslotClient: Sendable {
         }
         let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
         var sent = 0
-        if sharedMemory != nil {
+        if let sharedMemory {
+            // One wake-up check for the batch, after it (and before any wait for room).
+            defer { sharedMemory.wakeReaderIfAsleep() }
             while !batch.isEmpty {
                 do throws(MailslotError) {
-                    guard try writeShared(batch.message(at: 0), until: deadline) else { break }
+                    guard try writeShared(batch.message(at: 0), until: deadline, wakingReader: false) else { break }
                 } catch {
                     if error == .queueFull { return sent }
                     throw error

@@ -69,6 +69,7 @@ extension MailslotEngine {
                 break
             }
         }
+        record.sharedMemory?.wakeWaitingWriters()
         resumeIfPaused(record)
     }
 
@@ -103,6 +104,7 @@ extension MailslotEngine {
                 record.borrowed = false
                 record.unpin()
                 if consume, slots[handle.index] === record { record.consumeNext() }
+                record.sharedMemory?.wakeWaitingWriters()
                 resumeIfPaused(record)
                 return result
             }

@@ -24,7 +24,8 @@ public final class MailslotEngine {
     let configuration: EngineConfiguration
     let registry = LocalRegistry.standard()
     let batch: ReceiveBatch
-    var slots: [SlotRecord?] = []
+    /// Unchecked exclusivity: read for every message; only register and close change it.
+    @exclusivity(unchecked) var slots: [SlotRecord?] = []
     var generations: [UInt32] = []
     var freeIndices: [Int] = []
     /// Waiting reads with a deadline, earliest first.

@@ -3,6 +3,10 @@ import MailslotCore
 import MailslotRing
 
 /// The engine's state for one open mailslot server handle.
+///
+/// Fields touched for every message are `@exclusivity(unchecked)`: the engine is
+/// single-threaded and its re-entrancy rules (pinning, `borrowed`, `delivering`) are what keep
+/// their accesses apart; the run-time check cost more than the rest of a shared-memory read.
 final class SlotRecord {
     let name: MailslotName
     let endpoint: LocalEndpoint
@@ -17,7 +21,7 @@ final class SlotRecord {
     var paused = false
     /// Payload bytes reserved per batch slot: follows the sizes seen (see ``SizeEstimate``).
     var sizeEstimate: SizeEstimate
-    var statistics = MailslotStatistics()
+    @exclusivity(unchecked) var statistics = MailslotStatistics()
     /// The loop-thread callback that takes every message, borrowed, with its origin.
     var handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?
     /// Origins of queued messages from other computers, oldest first, keyed by message number
@@ -30,9 +34,9 @@ final class SlotRecord {
     var liveWaiters = 0
     /// `true` while ``MailslotEngine/deliver(_:)`` runs for this slot: a read queued from a
     /// completion is then served by that loop instead of a nested one (no recursion).
-    var delivering = false
+    @exclusivity(unchecked) var delivering = false
     /// `true` while a callback or a `withNextMessage` body holds the next message, pinned.
-    var borrowed = false
+    @exclusivity(unchecked) var borrowed = false
     /// `true` once the handle may be held by another process too (passed, inherited or
     /// adopted): closing it then leaves the kernel queue to them.
     var shared = false
@@ -41,13 +45,13 @@ final class SlotRecord {
     /// Sweeps in a row that found the ring idle.
     var idleSweeps = 0
     /// The shared-memory ring, when the server offered one (see ``SharedMemoryReceiver``).
-    var sharedMemory: SharedMemoryReceiver?
+    @exclusivity(unchecked) var sharedMemory: SharedMemoryReceiver?
     /// `true` when the message last pinned came from the shared-memory ring.
-    var pinnedFromSharedMemory = false
+    @exclusivity(unchecked) var pinnedFromSharedMemory = false
     /// Messages the socket ring queued and gave up so far: the numbering ``origins`` is keyed
     /// by (shared-memory messages are local and have none).
-    var ringQueued: UInt64 = 0
-    var ringConsumed: UInt64 = 0
+    @exclusivity(unchecked) var ringQueued: UInt64 = 0
+    @exclusivity(unchecked) var ringConsumed: UInt64 = 0
 
     init(
         name: MailslotName, fd: Int32, generation: UInt32, maxMessageSize: UInt32,

@@ -15,7 +15,9 @@ import Synchronization
 ///              │ head u64: the next record to read (the reader's)     │  own cache line
 ///          192 ├─────────────┬──────────────┬──────────────┬──────────┤
 ///              │ readerAsleep│ writersWait  │ roomSequence │ state    │  u32 each
-///         4096 ├─────────────┴──────────────┴──────────────┴──────────┤
+///          256 ├─────────────┴──────────────┴──────────────┴──────────┤
+///              │ headCache u64: a recent head, written by writers     │  own cache line
+///         4096 ├──────────────────────────────────────────────────────┤
 ///              │ records, each at an 8-byte-aligned position …        │
 ///              └──────────────────────────────────────────────────────┘
 ///
@@ -54,6 +56,9 @@ public enum SharedRingLayout {
     /// The word waiting writers sleep on (a futex): the reader bumps it when it makes room.
     public static let roomSequenceOffset = 200
     static let stateOffset = 204
+    /// Writers read `head` through this copy and refresh it only when it says "full": the
+    /// reader's own line then stays out of every claim (Agrona's head cache).
+    static let headCacheOffset = 256
 
     /// A record's footprint: header and payload, padded to the alignment.
     @inline(__always) public static func footprint(payload: Int) -> Int {
@@ -117,6 +122,7 @@ struct SharedRegion {
 
     var tail: UnsafeMutablePointer<Atomic<UInt64>> { word64(SharedRingLayout.tailOffset) }
     var head: UnsafeMutablePointer<Atomic<UInt64>> { word64(SharedRingLayout.headOffset) }
+    var headCache: UnsafeMutablePointer<Atomic<UInt64>> { word64(SharedRingLayout.headCacheOffset) }
     var readerAsleep: UnsafeMutablePointer<Atomic<UInt32>> { word32(SharedRingLayout.readerAsleepOffset) }
     var writersWaiting: UnsafeMutablePointer<Atomic<UInt32>> { word32(SharedRingLayout.writersWaitingOffset) }
     var roomSequence: UnsafeMutablePointer<Atomic<UInt32>> { word32(SharedRingLayout.roomSequenceOffset) }

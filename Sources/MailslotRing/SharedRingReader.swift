@@ -94,32 +94,32 @@ public struct SharedRingReader: ~Copyable {
         return .empty
     }
 
-    /// Consumes the message ``next()`` returned: zeroes its record and moves `head` past it.
-    /// - Returns: `true` when writers wait for room and must be woken (the flag is cleared and
-    ///   the room sequence bumped; the caller wakes the futex).
-    @discardableResult
-    public mutating func consume() -> Bool {
+    /// Consumes the message ``next()`` returned: zeroes its record and moves `head` past it
+    /// (a release store: no fence per message). Writers waiting for room are woken by
+    /// ``wakeWaitingWriters()``, which the caller runs after a batch of these.
+    public mutating func consume() {
         let header = RecordHeader(word: region.header(at: head).pointee.load(ordering: .acquiring))
         let footprint = SharedRingLayout.footprint(payload: header.length)
-        guard header.state == .committed, footprint <= region.bytesToEnd(head) else {
-            reset()
-            return wakeWaitingWriters()
-        }
+        guard header.state == .committed, footprint <= region.bytesToEnd(head) else { return reset() }
         release(footprint: footprint)
-        return wakeWaitingWriters()
     }
 
     /// Zeroes `footprint` bytes at the head and publishes the new head.
     private mutating func release(footprint: Int) {
         (region.records + Int(head & region.mask)).initializeMemory(as: UInt8.self, repeating: 0, count: footprint)
         head &+= UInt64(footprint)
-        region.head.pointee.store(head, ordering: .sequentiallyConsistent)
+        region.head.pointee.store(head, ordering: .releasing)
         stall = nil
     }
 
-    /// Clears the waiting-writers flag and bumps the room sequence when it was set.
-    private func wakeWaitingWriters() -> Bool {
-        guard region.writersWaiting.pointee.load(ordering: .sequentiallyConsistent) != 0,
+    /// After consuming: when writers announced they wait for room, clears the flag and bumps
+    /// the room sequence. The fence pairs with the writers' (see
+    /// ``SharedRingWriter/announceWaitingForRoom()``): either this sees the flag, or the
+    /// writer sees the new head.
+    /// - Returns: `true` when the caller must wake the futex sleepers.
+    public func wakeWaitingWriters() -> Bool {
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        guard region.writersWaiting.pointee.load(ordering: .relaxed) != 0,
             region.writersWaiting.pointee.exchange(0, ordering: .acquiringAndReleasing) != 0
         else { return false }
         region.roomSequence.pointee.add(1, ordering: .releasing)

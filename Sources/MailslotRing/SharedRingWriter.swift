@@ -82,18 +82,26 @@ public struct SharedRingWriter: @unchecked Sendable {
     func claim(length: Int) -> UInt64? {
         let needed = SharedRingLayout.footprint(payload: length)
         var tail = region.tail.pointee.load(ordering: .acquiring)
+        var head = region.headCache.pointee.load(ordering: .acquiring)
+        var refreshed = false
         while true {
-            let head = region.head.pointee.load(ordering: .acquiring)
-            let used = tail &- head
-            // Not sane (scribbled on): no claim until the reader resets the ring.
-            guard used <= UInt64(region.capacity), (tail | head) % UInt64(SharedRingLayout.alignment) == 0 else { return nil }
             let toEnd = region.bytesToEnd(tail)
             let padding = needed > toEnd ? toEnd : 0
-            guard UInt64(needed + padding) <= UInt64(region.capacity) - used else { return nil }
+            let used = tail &- head
+            let sane = used <= UInt64(region.capacity) && (tail | head) % UInt64(SharedRingLayout.alignment) == 0
+            if !sane || UInt64(needed + padding) > UInt64(region.capacity) - used {
+                // The cached head says "full" (or is stale beyond sense): read the reader's own.
+                guard !refreshed else { return nil }
+                refreshed = true
+                head = region.head.pointee.load(ordering: .acquiring)
+                region.headCache.pointee.store(head, ordering: .releasing)
+                continue
+            }
             let (exchanged, original) = region.tail.pointee.compareExchange(
                 expected: tail, desired: tail &+ UInt64(needed + padding), ordering: .acquiringAndReleasing)
             guard exchanged else {
                 tail = original
+                refreshed = false
                 continue
             }
             if padding > 0 {

@@ -22,14 +22,24 @@ final class MailslotReceiver: Receiver {
     private let engine: MailslotEngine
     private var servers: [MailslotServer] = []
 
-    init(prefix: String, count: Int, tally: Tally) throws(BenchError) {
+    private let transport: Transport
+
+    /// `sharedMemoryBytes` above 0 offers writers the shared-memory ring; `spin` is how long the
+    /// reader polls an empty ring before it sleeps.
+    init(prefix: String, count: Int, tally: Tally, transport: Transport = .mailslot, sharedMemoryBytes: Int = 0, spin: Double = 0)
+        throws(BenchError)
+    {
         self.prefix = prefix
+        self.transport = transport
         let counters = tally.pointer
         do {
-            engine = try MailslotEngine()
+            var configuration = EngineConfiguration()
+            configuration.sharedMemorySpin = spin
+            engine = try MailslotEngine(configuration: configuration)
             servers.reserveCapacity(count)
             for index in 0..<count {
-                let server = try engine.createMailslot(MailslotName(localPath: "\(prefix)\\\(index)"))
+                let server = try engine.createMailslot(
+                    MailslotName(localPath: "\(prefix)\\\(index)"), sharedMemoryBytes: sharedMemoryBytes)
                 try server.onMessage { message in
                     cb_tally_record(counters, message.baseAddress, message.count, cb_now_ns())
                 }
@@ -40,7 +50,7 @@ final class MailslotReceiver: Receiver {
         }
     }
 
-    var writerArguments: [String] { ["--transport", Transport.mailslot.rawValue, "--prefix", prefix] }
+    var writerArguments: [String] { ["--transport", transport.rawValue, "--prefix", prefix] }
 
     func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
         // Every writer has exited when the pipe ends, so all it sent is queued already.
@@ -98,6 +108,28 @@ final class QueueReceiver: Receiver {
     func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
         let status = cb_mq_receive(queue, messageSize, doneFD, tally.pointer)
         guard status == 0 else { throw .system("cb_mq_receive", -status) }
+    }
+
+    var countedDrops: UInt64 { 0 }
+}
+
+/// The C shared-memory baseline: one POSIX shared-memory ring, one producer, busy-polled.
+final class SharedRingReceiver: Receiver {
+    let prefix: String
+    private let region: UnsafeMutableRawPointer
+
+    init(prefix: String, capacity: Int) throws(BenchError) {
+        self.prefix = prefix
+        guard let region = cb_shm_create(prefix, capacity) else { throw .system("shm_open \(prefix)", errno) }
+        self.region = region
+    }
+
+    deinit { cb_shm_destroy(region, prefix) }
+
+    var writerArguments: [String] { ["--transport", Transport.cSharedRing.rawValue, "--prefix", prefix] }
+
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
+        _ = cb_shm_receive(region, doneFD, tally.pointer)
     }
 
     var countedDrops: UInt64 { 0 }

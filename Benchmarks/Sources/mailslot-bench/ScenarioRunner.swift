@@ -13,18 +13,20 @@ final class ScenarioRunner {
     private let planned: Int
     /// Scenario a's 424 B delivered rate: the "measured maximum" that scenario d sweeps around.
     private var maximumRate: Double?
+    /// The same through the shared-memory ring: what d's shared-memory sweep is around.
+    private var sharedMaximumRate: Double?
 
     init(profile: Profile, scenarios: Set<String>, queues: KernelQueues) {
         self.profile = profile
         self.queues = queues
-        // Enough latency slots for the fastest transport at ~2M msg/s.
-        tally = Tally(latencyCapacity: min(Int(profile.seconds * 2.5e6) + 100_000, 16_000_000))
+        // Enough latency slots for the fastest transport (shared memory, several M msg/s).
+        tally = Tally(latencyCapacity: min(Int(profile.seconds * 10e6) + 100_000, 32_000_000))
         let reps = profile.repetitions
         var count = 0
-        if scenarios.contains("a") { count += 3 * 3 * reps }
-        if scenarios.contains("b") { count += 3 * reps }
+        if scenarios.contains("a") { count += 3 * 5 * reps }
+        if scenarios.contains("b") { count += 4 * reps }
         if scenarios.contains("c") { count += profile.fanOut.count * 2 * reps }
-        if scenarios.contains("d") { count += profile.sweep.count * 3 * reps + (scenarios.contains("a") ? 0 : reps) }
+        if scenarios.contains("d") { count += profile.sweep.count * 6 * reps + (scenarios.contains("a") ? 0 : 2 * reps) }
         if scenarios.contains("e") { count += profile.memory.count }
         if scenarios.contains("f") { count += profile.udpMailslots.count * 3 * reps * 2 }
         if scenarios.contains("g") { count += 2 * reps }
@@ -34,21 +36,28 @@ final class ScenarioRunner {
 
     // MARK: Scenarios
 
-    /// a. local, 1 writer → 1 mailslot, 64 / 424 / 1400 B.
+    /// a. local, 1 writer → 1 mailslot, 64 / 424 / 1400 B: by socket against the kernel's IPC,
+    /// and through the shared-memory ring against the same and the plain C ring.
     func localOneToOne() throws(BenchError) {
         for payload in [64, 424, 1400] {
             let trial = Trial(transport: .mailslot, payload: payload, mailslots: 1, writers: 1, seconds: profile.seconds)
-            let results = try measure("a", "\(payload) B", trial, against: [.cUnix, .posixMQ])
-            if payload == 424 { maximumRate = results[trial.transport]?.median.deliveredPerSecond }
+            let results = try measure("a", "\(payload) B", trial, against: [.cUnix, .posixMQ, .mailslotShared, .cSharedRing])
+            if payload == 424 {
+                maximumRate = results[trial.transport]?.median.deliveredPerSecond
+                sharedMaximumRate = results[.mailslotShared]?.median.deliveredPerSecond
+            }
             addRows("a", "\(payload) B, 1 writer", trial, results, baselines: [.cUnix, .posixMQ])
+            addRows("a", "\(payload) B, 1 writer, shared memory", trial.by(.mailslotShared), results, baselines: [.cSharedRing, .cUnix, .posixMQ])
         }
     }
 
-    /// b. 8 writer processes → 1 mailslot.
+    /// b. 8 writer processes → 1 mailslot, by socket and through the shared-memory ring (the C
+    /// ring has one producer, so it has no row here).
     func eightWriters() throws(BenchError) {
         let trial = Trial(transport: .mailslot, payload: 424, mailslots: 1, writers: 8, seconds: profile.seconds)
-        let results = try measure("b", "8 writers", trial, against: [.cUnix, .posixMQ])
+        let results = try measure("b", "8 writers", trial, against: [.cUnix, .posixMQ, .mailslotShared])
         addRows("b", "424 B, 8 writers", trial, results, baselines: [.cUnix, .posixMQ])
+        addRows("b", "424 B, 8 writers, shared memory", trial.by(.mailslotShared), results, baselines: [.cUnix, .posixMQ])
     }
 
     /// c. writers spread over 1 … 10,000 mailslots of one engine (the baseline: as many C
@@ -87,6 +96,29 @@ final class ScenarioRunner {
             let results = try measure("d", label, trial, against: [.cUnix, .posixMQ])
             addRows("d", "424 B at \(label)", trial, results, baselines: [.cUnix, .posixMQ]) { row in
                 row.targetPerSecond = trial.offeredRate
+            }
+        }
+        try sharedMemorySweep()
+    }
+
+    /// d, shared memory: the same sweep around the shared-memory maximum, with a sleeping and a
+    /// spinning reader, against the plain C ring at the same offered rates.
+    private func sharedMemorySweep() throws(BenchError) {
+        if sharedMaximumRate == nil {
+            let probe = Trial(transport: .mailslotShared, payload: 424, mailslots: 1, writers: 1, seconds: profile.seconds)
+            sharedMaximumRate = try measure("d", "shared-memory maximum", probe, against: [])[.mailslotShared]?.median.deliveredPerSecond
+        }
+        guard let maximum = sharedMaximumRate, maximum > 0 else { throw .setup("no shared-memory maximum measured") }
+        for fraction in profile.sweep {
+            var trial = Trial(transport: .mailslotShared, payload: 424, mailslots: 1, writers: 1, seconds: profile.seconds)
+            trial.offeredRate = maximum * fraction
+            let label = "\(Int((fraction * 100).rounded()))% of shared max"
+            let results = try measure("d", label, trial, against: [.mailslotSharedSpin, .cSharedRing])
+            for ours in [Transport.mailslotShared, .mailslotSharedSpin] {
+                let reader = ours == .mailslotShared ? "sleeping" : "spinning"
+                addRows("d", "424 B at \(label), \(reader) reader", trial.by(ours), results, baselines: [.cSharedRing]) { row in
+                    row.targetPerSecond = trial.offeredRate
+                }
             }
         }
     }

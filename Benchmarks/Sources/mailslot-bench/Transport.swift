@@ -2,6 +2,11 @@
 enum Transport: String, CaseIterable, Sendable {
     /// Mailslots: `MailslotClient` writers, one `MailslotEngine` reading every mailslot.
     case mailslot
+    /// Mailslots offering their shared-memory ring: the same writers and engine, no system call
+    /// per message; the reader sleeps on its eventfd when the ring is empty.
+    case mailslotShared = "mailslot-shm"
+    /// As ``mailslotShared``, the reader spinning 50 µs on an empty ring before it sleeps.
+    case mailslotSharedSpin = "mailslot-shm-spin"
     /// Plain C over AF_UNIX datagram sockets (sendmmsg; epoll + recvmmsg).
     case cUnix = "c-af-unix"
     /// Plain C over POSIX message queues (mq_send; epoll + mq_receive).
@@ -12,6 +17,12 @@ enum Transport: String, CaseIterable, Sendable {
     case cRecvmmsg = "c-recvmmsg"
     /// A SwiftNIO DatagramChannel receiver on the same UDP traffic.
     case swiftNIO = "swift-nio"
+    /// Plain C, one producer, over a POSIX shared-memory ring busy-polled by the receiver: the
+    /// practical ceiling for shared memory.
+    case cSharedRing = "c-shm-ring"
+
+    /// Whether writers use the mailslot client (and so the project's engine receives).
+    var isMailslot: Bool { self == .mailslot || self == .mailslotShared || self == .mailslotSharedSpin }
 
     /// Whether writers send UDP datagrams (the blaster) rather than local messages.
     var isUDP: Bool { self == .mailslotUDP || self == .cRecvmmsg || self == .swiftNIO }

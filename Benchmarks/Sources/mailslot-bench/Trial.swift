@@ -36,6 +36,16 @@ struct Trial {
         var lossPercent: Double { attempted == 0 ? 0 : 100 * Double(attempted - min(delivered, attempted)) / Double(attempted) }
     }
 
+    /// This trial, carried by `transport`.
+    func by(_ transport: Transport) -> Trial {
+        var trial = self
+        trial.transport = transport
+        return trial
+    }
+
+    /// Ring bytes of the shared-memory rows, ours and the C baseline's alike.
+    static let sharedMemoryBytes = 1 << 20
+
     /// A short mailslot path prefix for UDP trials: `\MAILSLOT\` + path + NUL + 424 bytes must fit
     /// MS-MAIL's 443, so paths stay at 8 characters (`u7\9999`).
     private func udpPrefix(_ serial: Int) -> String { "u\(serial % 10)" }
@@ -50,6 +60,12 @@ struct Trial {
             switch transport {
             case .mailslot:
                 try MailslotReceiver(prefix: "bench\\\(pid)\\\(serial)", count: mailslots, tally: tally)
+            case .mailslotShared, .mailslotSharedSpin:
+                try MailslotReceiver(
+                    prefix: "bench\\\(pid)\\\(serial)", count: mailslots, tally: tally, transport: transport,
+                    sharedMemoryBytes: Self.sharedMemoryBytes, spin: transport == .mailslotSharedSpin ? 50e-6 : 0)
+            case .cSharedRing:
+                try SharedRingReceiver(prefix: "/mailslot-bench-\(pid)-\(serial)", capacity: Self.sharedMemoryBytes)
             case .cUnix:
                 try UnixReceiver(prefix: "mailslot-bench/\(pid)/\(serial)", count: mailslots, maxSize: max(payload, 2048))
             case .posixMQ:

@@ -41,8 +41,11 @@ struct WriterCommand: ParsableCommand {
             return
         }
         switch Transport(rawValue: transport) {
-        case .mailslot:
+        case .mailslot, .mailslotShared, .mailslotSharedSpin:
             stats = try writeMailslots()
+        case .cSharedRing:
+            let status = cb_shm_send(prefix, writerId, Int32(payload), seconds, rate, blocking ? 1 : 0, &stats)
+            guard status == 0 else { throw BenchError.system("cb_shm_send", -status) }
         case .cUnix:
             let status = cb_unix_send(
                 prefix, Int32(count), Int32(first), Int32(step), writerId, Int32(payload), Int32(batch),

@@ -7,10 +7,11 @@ import MailslotRing
 /// Wake-up protocol: when the reader finds the ring empty it raises "reader asleep" and looks
 /// once more (``SharedRingReader/prepareToSleep()``); a writer that commits and then sees the
 /// flag clears it and signals the eventfd. Writers waiting for room sleep on a futex word that
-/// ``consumeNext()`` bumps and wakes only when a writer announced it waits.
+/// ``wakeWaitingWriters()`` bumps and wakes, after a batch, only when a writer announced it waits.
 final class SharedMemoryReceiver {
     let region: SharedMemoryRegion
-    var reader: SharedRingReader
+    /// Unchecked exclusivity: touched for every message, on the loop thread only.
+    @exclusivity(unchecked) var reader: SharedRingReader
     /// Watches the eventfd; memory that never moves while the slot lives.
     let wakeWatcher: UnsafeMutablePointer<ev_io>
     /// Runs while the head record is claimed but not committed, to skip it once its writer has
@@ -83,9 +84,22 @@ final class SharedMemoryReceiver {
         return false
     }
 
-    /// Consumes the message ``next(loop:)`` returned, waking writers that wait for room.
+    /// Messages consumed since writers waiting for room were last looked for.
+    @exclusivity(unchecked) private var consumedSinceWake = 0
+
+    /// Consumes the message ``next(loop:)`` returned; every 64 messages, wakes writers that
+    /// wait for room (and ``wakeWaitingWriters()`` after a batch).
     func consumeNext() {
-        if reader.consume() { system_futexWakeAll(region.roomSequence) }
+        reader.consume()
+        consumedSinceWake += 1
+        if consumedSinceWake >= 64 { wakeWaitingWriters() }
+    }
+
+    /// Wakes writers that wait for room, when something was consumed since the last look.
+    func wakeWaitingWriters() {
+        guard consumedSinceWake > 0 else { return }
+        consumedSinceWake = 0
+        if reader.wakeWaitingWriters() { system_futexWakeAll(region.roomSequence) }
     }
 
     /// Before the loop sleeps on this ring: raises the flag writers wake the reader by, unless

@@ -49,32 +49,49 @@ final class SharedMemorySender: Sendable {
 
     /// Writes one message, waiting for room until `deadline` (monotonic seconds; `nil`: as long
     /// as it takes; a past deadline: not at all).
-    func write(_ bytes: UnsafeRawBufferPointer, until deadline: Double?) throws(Refusal) {
+    /// - Parameter wakingReader: `false` leaves waking a sleeping reader to the caller's
+    ///   ``wakeReaderIfAsleep()`` after a batch (one fence per batch, not per message).
+    func write(_ bytes: UnsafeRawBufferPointer, until deadline: Double?, wakingReader: Bool = true) throws(Refusal) {
         while true {
             guard region.readerAlive else { throw .failed(.serverGone) }
             switch writer.write(bytes) {
             case .written:
-                if writer.readerNeedsWakeup() { system_eventfdSignal(region.wakeFD) }
+                if wakingReader { wakeReaderIfAsleep() }
                 return
             case .closed:
                 throw .ringClosed
             case .abandoned:
                 throw .failed(.timeout)
             case .full:
+                // A full ring whose reader sleeps is woken first, or nobody would make room.
+                wakeReaderIfAsleep()
                 guard try waitForRoom(for: bytes.count, until: deadline) else { throw .failed(.queueFull) }
             }
         }
     }
 
-    /// Sleeps on the room futex until the reader makes room, the deadline passes, or (at most
-    /// ``longestSleep``) it is time to look at the reader's liveness again.
-    /// - Returns: `false` once the deadline has passed.
+    /// Signals the reader's eventfd when it went to sleep (see ``SharedRingWriter/readerNeedsWakeup()``).
+    func wakeReaderIfAsleep() {
+        if writer.readerNeedsWakeup() { system_eventfdSignal(region.wakeFD) }
+    }
+
+    /// Polls this many times (yielding the CPU in between) for room before sleeping on the futex:
+    /// a reader that is busy, not stalled, frees room within microseconds.
+    static let pollsBeforeSleeping = 64
+
+    /// Waits for room: polls a little, then sleeps on the room futex until the reader makes
+    /// room, the deadline passes, or (at most ``longestSleep``) it is time to look at the
+    /// reader's liveness again. - Returns: `false` once the deadline has passed.
     private func waitForRoom(for length: Int, until deadline: Double?) throws(Refusal) -> Bool {
         var sleep = Self.longestSleep
         if let deadline {
             let left = deadline - system_monotonicSeconds()
             guard left > 0 else { return false }
             sleep = min(sleep, left)
+        }
+        for _ in 0..<Self.pollsBeforeSleeping {
+            if writer.hasRoom(for: length) { return true }
+            sched_yield()
         }
         let sequence = writer.announceWaitingForRoom()
         guard !writer.hasRoom(for: length) else { return true }

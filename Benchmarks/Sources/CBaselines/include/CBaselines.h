@@ -2,6 +2,7 @@
 //
 // - An AF_UNIX datagram pair (sendmmsg / epoll + recvmmsg): the kernel's limit for local IPC.
 // - A POSIX message-queue pair (mq_send / epoll + mq_receive): Linux's named-queue analog.
+// - A single-producer shared-memory ring, busy-polled (shm_ring.c): the practical ceiling.
 //
 // Every receiver, the mailslot engine's included, runs the same per-message tally
 // (cb_tally_record), and every paced writer the same pacer (cb_pacer_due), so the only
@@ -186,5 +187,23 @@ int cb_udp_blast(const char *host, int port, const unsigned char *templates, int
 /// The kernel's UDP receive-buffer drops so far in this network namespace (RcvbufErrors +
 /// InErrors of /proc/net/snmp).
 uint64_t cb_udp_kernel_drops(void);
+
+// MARK: Shared-memory ring (single producer, busy-polling consumer)
+
+/// Creates the POSIX shared-memory ring `name` with `capacity` record bytes (a power of two);
+/// returns its mapping, or NULL with errno set.
+void *cb_shm_create(const char *name, size_t capacity);
+
+/// Unmaps and unlinks the ring.
+void cb_shm_destroy(void *region, const char *name);
+
+/// Busy-polls the ring until `done_fd` reports EOF, then takes what is left; returns 0.
+int cb_shm_receive(void *region, int done_fd, cb_tally *tally);
+
+/// Writes for `seconds` into ring `name` (one producer), stamping each message, paced at
+/// `rate`; a full ring is waited out by spinning when `blocking`, else its messages are counted
+/// as refused.
+int cb_shm_send(const char *name, uint32_t writer, int payload, double seconds, double rate, int blocking,
+                cb_send_stats *stats);
 
 #endif
