@@ -59,7 +59,12 @@ struct SambaInteropTests {
             1, binary, ["serve", "BROWSE", "--udp-port", "138", "--computer-name", "H2", "--domain", "TESTDOMAIN", "--format", "json"])
         #expect(browse.waitForStderrLine(startingWith: "ready") != nil)
         let nmbd = try lab.spawn(0, "/usr/bin/timeout", ["60", "/usr/sbin/nmbd", "-F", "--debug-stdout", "-d", "4", "-s", samba.file])
-        defer { nmbd.kill(SIGTERM) }
+        defer {
+            // nmbd runs in a process group of its own and outlived a SIGTERM sent through
+            // timeout: kill it by its configuration path, which only it has on its command line.
+            nmbd.kill(SIGTERM)
+            _ = try? ChildProcess("/usr/bin/pkill", ["-KILL", "-f", samba.file]).waitForExit(timeout: 10)
+        }
         // nmbd announces itself on \MAILSLOT\BROWSE (DIRECT_GROUP to TESTDOMAIN<1d>) at start-up.
         let announcement = browse.waitForStdoutLine(startingWith: "{", timeout: 15)
         #expect(announcement?.contains("\"name\":\"SAMBAH1<00>\",\"to\":\"TESTDOMAIN<1d>\",\"kind\":\"group\"") == true, "\(announcement ?? "none")")
