@@ -108,6 +108,8 @@ public final class MailslotClient: Sendable {
             case .ringClosed:
                 sharedMemoryClosed.store(true, ordering: .relaxed)
                 return false
+            case .ringCorrupt:
+                return false
             case .failed(let failure):
                 throw failure
             }

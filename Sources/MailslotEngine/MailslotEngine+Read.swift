@@ -21,28 +21,22 @@ extension MailslotEngine {
         guard !record.delivering, !record.borrowed else { return }
         record.delivering = true
         defer { record.delivering = false }
-        let index = indexOf(record)
         var drainedForImmediate = false
         var sharedMemoryBudget = Self.sharedMemoryMessagesPerDelivery
-        while slots[index] === record {
-            if record.sharedMemory != nil, sharedMemoryBudget == 0 {
+        while record.isOpen {
+            if let sharedMemory = record.sharedMemory, sharedMemoryBudget == 0 {
                 // A writer faster than this reader would keep the loop here: come back through
                 // the loop instead, so every other watcher is served in between.
-                if let sharedMemory = record.sharedMemory { system_eventfdSignal(sharedMemory.region.wakeFD) }
+                system_eventfdSignal(sharedMemory.region.wakeFD)
                 break
             }
-            if let handler = record.handler {
-                guard let bytes = record.pinNext(loop: loop) else {
-                    if prepareSharedMemoryToSleep(record) { break } else { continue }
+            if record.handler != nil {
+                switch deliverToCallback(record, sharedMemoryBudget: &sharedMemoryBudget) {
+                case .again: continue
+                case .done: break
+                case .closed: return
                 }
-                if record.pinnedFromSharedMemory { sharedMemoryBudget -= 1 }
-                let origin = record.nextOrigin
-                record.borrowed = true
-                handler(bytes, origin)
-                record.borrowed = false
-                record.unpin()
-                guard slots[index] === record else { return }
-                record.consumeNext()
+                break
             } else if record.liveWaiters > 0, let bytes = record.pinNext(loop: loop) {
                 if record.pinnedFromSharedMemory { sharedMemoryBudget -= 1 }
                 let copy = Array(bytes)
@@ -71,6 +65,41 @@ extension MailslotEngine {
         }
         record.sharedMemory?.wakeWaitingWriters()
         resumeIfPaused(record)
+    }
+
+    /// How a run of ``deliverToCallback(_:sharedMemoryBudget:)`` ended.
+    enum CallbackRun {
+        /// Look again: the callback changed, the budget is spent, or a message came just as the
+        /// reader was about to sleep.
+        case again
+        /// Nothing more to hand out now.
+        case done
+        /// A callback closed the mailslot.
+        case closed
+    }
+
+    /// The callback branch of ``deliver(_:)``: hands messages to the callback, borrowed, until
+    /// the queues are empty, the callback changes, or the shared-memory budget is spent. The
+    /// callback is fetched once per run (no reference counting per message), and a bytes-only
+    /// callback is called without looking up an origin.
+    private func deliverToCallback(_ record: SlotRecord, sharedMemoryBudget budget: inout Int) -> CallbackRun {
+        guard let handler = record.handler else { return .again }
+        let bytesHandler = record.bytesHandler
+        let generation = record.handlerGeneration
+        while record.handlerGeneration == generation {
+            if record.sharedMemory != nil, budget == 0 { return .again }
+            guard let bytes = record.pinNext(loop: loop) else {
+                return prepareSharedMemoryToSleep(record) ? .done : .again
+            }
+            if record.pinnedFromSharedMemory { budget -= 1 }
+            record.borrowed = true
+            if let bytesHandler { bytesHandler(bytes) } else { handler(bytes, record.nextOrigin) }
+            record.borrowed = false
+            record.unpin()
+            guard record.isOpen else { return .closed }
+            record.consumeNext()
+        }
+        return .again
     }
 
     /// Finishes a waiting read. Completions run one after another, never one inside another: a

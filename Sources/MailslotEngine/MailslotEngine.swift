@@ -257,14 +257,13 @@ public final class MailslotEngine {
         }
         let record = SlotRecord(
             name: name, fd: fd, generation: generations[index], maxMessageSize: maxMessageSize,
-            readTimeout: readTimeout, configuration: configuration, budget: ringBudget)
+            readTimeout: readTimeout, configuration: configuration, budget: ringBudget, sharedMemory: sharedMemory)
         CLibEv_io_init(record.watcher, { loop, watcher, _ in
             guard let loop, let watcher else { return }
             MailslotEngine.from(loop).handleReadable(index: Int(bitPattern: CLibEv_io_data(watcher)))
         }, fd, Int32(EV_READ))
         CLibEv_io_set_data(record.watcher, UnsafeMutableRawPointer(bitPattern: index))
         ev_io_start(loop, record.watcher)
-        record.sharedMemory = sharedMemory
         sharedMemory?.start(loop: loop, index: index)
         slots[index] = record
         slotIndexByPath[record.endpoint.pathHash] = index
@@ -287,6 +286,7 @@ public final class MailslotEngine {
     /// process holds it), drops unread messages and fails waiting reads.
     func closeSlot(index: Int) {
         guard let record = slots[index] else { return }
+        record.isOpen = false
         ev_io_stop(loop, record.watcher)
         record.statistics.drops.closedUnread &+= UInt64(record.ring.messageCount)
         // The ring's memory stays mapped until the record goes (a callback may hold a message

@@ -91,14 +91,20 @@ public final class MailslotServer {
     /// ``MailslotError/busy(_:)``: its next message is the one being handled.
     /// - Warning: Do not escape the buffer passed to `handler`.
     public func onMessage(_ handler: ((UnsafeRawBufferPointer) -> Void)?) throws(MailslotError) {
-        try onMessageWithOrigin(handler.map { handler in { bytes, _ in handler(bytes) } })
+        try setCallback(handler.map { handler in { bytes, _ in handler(bytes) } }, bytesOnly: handler)
     }
 
     /// As ``onMessage(_:)``, with each message's origin: where a message from another
     /// computer came from (`nil` for local messages).
     public func onMessageWithOrigin(_ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?) throws(MailslotError) {
+        try setCallback(handler, bytesOnly: nil)
+    }
+
+    private func setCallback(
+        _ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?, bytesOnly: ((UnsafeRawBufferPointer) -> Void)?
+    ) throws(MailslotError) {
         let record = try engine.record(handle)
-        record.handler = handler
+        record.setHandler(handler, bytesOnly: bytesOnly)
         if !record.borrowed, record.ring.isEmpty { engine.drainSocket(record) }
         engine.deliver(record)
     }

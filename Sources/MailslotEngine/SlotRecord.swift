@@ -14,7 +14,7 @@ final class SlotRecord {
     let generation: UInt32
     let maxMessageSize: UInt32
     var readTimeout: ReadTimeout
-    var ring: DatagramRing
+    @exclusivity(unchecked) var ring: DatagramRing
     /// The libev watcher, in memory that never moves while the slot lives.
     let watcher: UnsafeMutablePointer<ev_io>
     /// `true` while the watcher is stopped because the ring cannot take a batch (back-pressure).
@@ -23,7 +23,12 @@ final class SlotRecord {
     var sizeEstimate: SizeEstimate
     @exclusivity(unchecked) var statistics = MailslotStatistics()
     /// The loop-thread callback that takes every message, borrowed, with its origin.
-    var handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?
+    @exclusivity(unchecked) var handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?
+    /// The callback when it takes the bytes alone (``MailslotServer/onMessage(_:)``): called
+    /// without looking up an origin.
+    @exclusivity(unchecked) var bytesHandler: ((UnsafeRawBufferPointer) -> Void)?
+    /// Bumped whenever the callback changes: a delivery loop holding the callback sees it.
+    @exclusivity(unchecked) var handlerGeneration = 0
     /// Origins of queued messages from other computers, oldest first, keyed by message number
     /// (the count of messages queued before it). Local messages have none, so this stays empty
     /// on a purely local mailslot; it never holds more entries than the ring holds messages.
@@ -31,7 +36,7 @@ final class SlotRecord {
     /// Reads waiting for a message, oldest first (finished ones are skipped when popped).
     var waiters = FIFOQueue<PendingRead>()
     /// Waiting reads not yet finished.
-    var liveWaiters = 0
+    @exclusivity(unchecked) var liveWaiters = 0
     /// `true` while ``MailslotEngine/deliver(_:)`` runs for this slot: a read queued from a
     /// completion is then served by that loop instead of a nested one (no recursion).
     @exclusivity(unchecked) var delivering = false
@@ -45,7 +50,11 @@ final class SlotRecord {
     /// Sweeps in a row that found the ring idle.
     var idleSweeps = 0
     /// The shared-memory ring, when the server offered one (see ``SharedMemoryReceiver``).
-    @exclusivity(unchecked) var sharedMemory: SharedMemoryReceiver?
+    /// A `let`: reading it for every message costs no reference counting.
+    let sharedMemory: SharedMemoryReceiver?
+    /// `false` once the slot is closed (cheaper than looking the slot up again after every
+    /// callback, which may close it).
+    @exclusivity(unchecked) var isOpen = true
     /// `true` when the message last pinned came from the shared-memory ring.
     @exclusivity(unchecked) var pinnedFromSharedMemory = false
     /// Messages the socket ring queued and gave up so far: the numbering ``origins`` is keyed
@@ -55,8 +64,10 @@ final class SlotRecord {
 
     init(
         name: MailslotName, fd: Int32, generation: UInt32, maxMessageSize: UInt32,
-        readTimeout: ReadTimeout, configuration: EngineConfiguration, budget: RingMemoryBudget
+        readTimeout: ReadTimeout, configuration: EngineConfiguration, budget: RingMemoryBudget,
+        sharedMemory: SharedMemoryReceiver? = nil
     ) {
+        self.sharedMemory = sharedMemory
         self.name = name
         self.endpoint = LocalEndpoint(name)
         self.fd = fd
@@ -86,6 +97,13 @@ final class SlotRecord {
     var nextOrigin: MessageOrigin? {
         guard !pinnedFromSharedMemory, let first = origins.first, first.number == ringConsumed else { return nil }
         return first.origin
+    }
+
+    /// Sets (or clears) the callback; `bytesOnly` when it takes no origin.
+    func setHandler(_ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?, bytesOnly: ((UnsafeRawBufferPointer) -> Void)?) {
+        self.handler = handler
+        bytesHandler = bytesOnly
+        handlerGeneration &+= 1
     }
 
     /// Counts `count` messages the socket ring just queued.

@@ -12,6 +12,9 @@ public struct SharedRingReader: ~Copyable {
     let region: SharedRegion
     /// The next record to read (the reader's own copy; the region's copy is for writers).
     var head: UInt64 = 0
+    /// The last `tail` read: records before it are claimed, so `tail` (a line every claim
+    /// writes) is read again only once the head reaches it.
+    var knownTail: UInt64 = 0
     /// Where the reader last found the head record not yet committed, and since when.
     var stall: (position: UInt64, tail: UInt64, since: Double)?
     /// Times the ring was reset because its contents were not sane.
@@ -60,8 +63,11 @@ public struct SharedRingReader: ~Copyable {
     /// The record at the head: a message, nothing, or one still being written. Skip records
     /// are consumed on the way; a ring found corrupt is reset (and then reads as empty).
     public mutating func next() -> Next {
-        for _ in 0..<(region.capacity / SharedRingLayout.alignment) {
-            let tail = region.tail.pointee.load(ordering: .acquiring)
+        var rounds = region.capacity / SharedRingLayout.alignment
+        while rounds > 0 {
+            rounds -= 1
+            if knownTail == head { knownTail = region.tail.pointee.load(ordering: .acquiring) }
+            let tail = knownTail
             let queued = tail &- head
             guard queued <= UInt64(region.capacity), tail % UInt64(SharedRingLayout.alignment) == 0 else {
                 reset()
@@ -235,6 +241,7 @@ public struct SharedRingReader: ~Copyable {
         writeDescription()
         region.state.pointee.store(0, ordering: .releasing)
         head = tail
+        knownTail = tail
         region.head.pointee.store(head, ordering: .sequentiallyConsistent)
         stall = nil
     }

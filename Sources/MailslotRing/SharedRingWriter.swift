@@ -11,6 +11,9 @@ public enum SharedRingWriteOutcome: Equatable, Sendable {
     case abandoned
     /// The reader closed the ring.
     case closed
+    /// The ring's counters are not sane (someone wrote over them): nothing was written. The
+    /// reader resets such a ring when it next looks; until then, write another way.
+    case corrupt
 }
 
 /// The writer's side of a shared ring: many writers, in any processes, claim space with a
@@ -54,7 +57,12 @@ public struct SharedRingWriter: @unchecked Sendable {
     public func write(length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) -> SharedRingWriteOutcome {
         guard length >= 0, length <= region.maxMessage else { return .full }
         guard !isClosed else { return .closed }
-        guard let position = claim(length: length) else { return .full }
+        let position: UInt64
+        switch claim(length: length) {
+        case .claimed(let claimed): position = claimed
+        case .full: return .full
+        case .corrupt: return .corrupt
+        }
         let header = region.header(at: position)
         // Claimed: the header goes from 0 to "claimed, length" before a byte of payload, so a
         // reader that finds this writer dead knows the record's length.
@@ -77,9 +85,17 @@ public struct SharedRingWriter: @unchecked Sendable {
         }
     }
 
+    /// What a claim came to.
+    enum Claim: Equatable {
+        case claimed(UInt64)
+        case full
+        case corrupt
+    }
+
     /// Moves `tail` past one record (and the padding before it, when it would not fit before
-    /// the end of the records). - Returns: the record's position, or `nil` when there is no room.
-    func claim(length: Int) -> UInt64? {
+    /// the end of the records). - Returns: the record's position, `full` when there is no
+    /// room, or `corrupt` when `head` and `tail` make no sense.
+    func claim(length: Int) -> Claim {
         let needed = SharedRingLayout.footprint(payload: length)
         var tail = region.tail.pointee.load(ordering: .acquiring)
         var head = region.headCache.pointee.load(ordering: .acquiring)
@@ -90,10 +106,12 @@ public struct SharedRingWriter: @unchecked Sendable {
             let used = tail &- head
             let sane = used <= UInt64(region.capacity) && (tail | head) % UInt64(SharedRingLayout.alignment) == 0
             if !sane || UInt64(needed + padding) > UInt64(region.capacity) - used {
-                // The cached head says "full" (or is stale beyond sense): read the reader's own.
-                guard !refreshed else { return nil }
+                // The cached head says "full", or the pair makes no sense (read at different
+                // moments): read a consistent pair and look once more.
+                guard !refreshed else { return sane ? .full : .corrupt }
                 refreshed = true
-                head = region.head.pointee.load(ordering: .acquiring)
+                guard let (freshTail, freshHead) = consistentPositions() else { return .full }
+                (tail, head) = (freshTail, freshHead)
                 region.headCache.pointee.store(head, ordering: .releasing)
                 continue
             }
@@ -109,8 +127,20 @@ public struct SharedRingWriter: @unchecked Sendable {
                     expected: 0, desired: RecordHeader(.skip, length: padding - SharedRingLayout.headerBytes).word,
                     ordering: .acquiringAndReleasing)
             }
-            return tail &+ UInt64(padding)
+            return .claimed(tail &+ UInt64(padding))
         }
+    }
+
+    /// `tail` and `head` as they were at one moment: `head` read between two reads of `tail`
+    /// that agree. In an honest ring such a pair is always sane, so a pair that is not is
+    /// corruption, not a race. - Returns: `nil` when `tail` kept moving (busy, not broken).
+    private func consistentPositions() -> (tail: UInt64, head: UInt64)? {
+        for _ in 0..<8 {
+            let tail = region.tail.pointee.load(ordering: .acquiring)
+            let head = region.head.pointee.load(ordering: .acquiring)
+            if region.tail.pointee.load(ordering: .acquiring) == tail { return (tail, head) }
+        }
+        return nil
     }
 
     /// After a write: `true` when the reader went to sleep and this writer must wake it (the
@@ -135,8 +165,7 @@ public struct SharedRingWriter: @unchecked Sendable {
 
     /// `true` when a `length`-byte message would fit now (a hint: other writers race for it).
     public func hasRoom(for length: Int) -> Bool {
-        let head = region.head.pointee.load(ordering: .acquiring)
-        let tail = region.tail.pointee.load(ordering: .acquiring)
+        guard let (tail, head) = consistentPositions() else { return true }  // moving: try
         let used = tail &- head
         guard used <= UInt64(region.capacity), (tail | head) % UInt64(SharedRingLayout.alignment) == 0 else { return false }
         let needed = SharedRingLayout.footprint(payload: length)

@@ -91,20 +91,30 @@ struct SharedRingTests {
         let region = TestRegion(capacity: 1 << 16)
         let reader = Mutex(SharedRingReader(formatting: region.base, capacity: region.capacity, maxMessage: 64))
         let perWriter = 100_000
+        let failures = Atomic<Int>(0)
         let writers = (0..<4).map { id in
             TestThread { [region] in
                 let writer = region.writer
                 for sequence in 0..<perWriter {
                     var record = (UInt32(id), UInt32(sequence))
-                    while withUnsafeBytes(of: &record, { writer.write($0) }) == .full { sched_yield() }
+                    var outcome = SharedRingWriteOutcome.full
+                    while outcome == .full {
+                        outcome = withUnsafeBytes(of: &record, { writer.write($0) })
+                        if outcome == .full { sched_yield() }
+                    }
+                    if outcome != .written {
+                        failures.add(1, ordering: .relaxed)
+                        print("writer \(id) message \(sequence): \(outcome)")
+                    }
                 }
             }
         }
         var next = [UInt32](repeating: 0, count: 4)
         var outOfOrder = 0
         var total = 0
+        let deadline = Monotonic.now + 120  // a lost message fails the test instead of hanging it
         reader.withLock { reader in
-            while total < 4 * perWriter {
+            while total + failures.load(ordering: .relaxed) < 4 * perWriter, Monotonic.now < deadline {
                 guard case .message(let bytes) = reader.next() else {
                     sched_yield()
                     continue
@@ -118,6 +128,8 @@ struct SharedRingTests {
             }
         }
         for thread in writers { thread.join() }
+        #expect(failures.load(ordering: .relaxed) == 0, "writes refused as corrupt or abandoned in an honest ring")
+        #expect(total == 4 * perWriter)
         #expect(outOfOrder == 0)
         #expect(next == [UInt32](repeating: UInt32(perWriter), count: 4))
         do { let check = reader.withLock { $0.resets } == 0; #expect(check) }
@@ -166,7 +178,7 @@ struct SharedRingTests {
         let region = TestRegion(capacity: 1 << 16)
         var reader = SharedRingReader(formatting: region.base, capacity: region.capacity, maxMessage: 64)
         let writer = region.writer
-        #expect(writer.claim(length: 40) != nil)  // the writer "dies" here: tail moved, header 0
+        #expect(writer.claim(length: 40) == .claimed(0))  // the writer "dies" here: tail moved, header 0
         let after = [UInt8](repeating: 5, count: 24)
         #expect(after.withUnsafeBytes { writer.write($0) } == .written)
         guard case .pending = reader.next() else {
@@ -182,7 +194,7 @@ struct SharedRingTests {
         #expect(Array(bytes) == after)
         reader.consume()
         // A dead claim with nothing after it: skipped once the tail stood still for the timeout.
-        #expect(writer.claim(length: 8) != nil)
+        #expect(writer.claim(length: 8) == .claimed(80))
         do { let check = !reader.unblockIfStalled(now: 20, timeout: 1); #expect(check) }
         do { let check = reader.unblockIfStalled(now: 21.5, timeout: 1); #expect(check) }
         if case .empty = reader.next() {} else { Issue.record("the ring should be empty") }

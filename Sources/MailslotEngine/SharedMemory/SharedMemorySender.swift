@@ -40,6 +40,9 @@ final class SharedMemorySender: Sendable {
     enum Refusal: Error {
         /// The server closed the ring but its socket may live on (a passed handle): use the socket.
         case ringClosed
+        /// The ring was written over (its counters make no sense): this message goes by socket;
+        /// the reader has been woken to reset the ring.
+        case ringCorrupt
         /// A mailslot error for the writer.
         case failed(MailslotError)
     }
@@ -60,6 +63,9 @@ final class SharedMemorySender: Sendable {
                 return
             case .closed:
                 throw .ringClosed
+            case .corrupt:
+                system_eventfdSignal(region.wakeFD)
+                throw .ringCorrupt
             case .abandoned:
                 throw .failed(.timeout)
             case .full:
