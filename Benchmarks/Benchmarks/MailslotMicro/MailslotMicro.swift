@@ -1,11 +1,12 @@
 import Benchmark
 import Glibc
+import Synchronization
 import MailslotEngine
 import MailslotRing
 
 // Micro-benchmarks of the ring, name parsing and engine dispatch.
 //
-// The malloc gates: the steady-state benchmarks (Ring*, EngineDispatch*, DatagramService*) must allocate nothing
+// The malloc gates: the steady-state benchmarks (Ring*, EngineDispatch*, DatagramService*, SharedMemory*) must allocate nothing
 // once warmed up. Thresholds/ holds `mallocCountTotal: 0` for each of them, checked by
 // `swift package benchmark thresholds check` (scripts/bench-gates.sh, run by CI).
 
@@ -103,6 +104,54 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(received.bytes)
         server.close()
     }
+
+    Benchmark(
+        // The shared-memory transport in one process: a batch of 32 × 424 B written into the
+        // mailslot's ring (claim, copy, commit; one wake-up check per batch), then the loop: the
+        // eventfd, the callback with a view into the shared memory, consume.
+        "SharedMemory32x424",
+        configuration: .init(scalingFactor: .one, maxIterations: 2_000)
+    ) { benchmark in
+        let engine = try MailslotEngine()
+        let name = try MailslotName(localPath: "micro\\shared\\\(getpid())")
+        let server = try engine.createMailslot(name, sharedMemoryBytes: 1 << 20)
+        let received = ByteCounter()
+        try server.onMessage { message in received.bytes &+= message.count }
+        let client = try openWhileServing(engine, name)
+        guard client.usesSharedMemory else { fatalError("the client did not get the shared-memory ring") }
+        let batch = MailslotWriteBatch(capacity: 32, maxMessageSize: 424)
+        try dispatch(engine, client, batch, batches: 16, received: received)
+        benchmark.startMeasurement()
+        try dispatch(engine, client, batch, batches: benchmark.scaledIterations.count, received: received)
+        benchmark.stopMeasurement()
+        blackHole(received.bytes)
+        server.close()
+    }
+}
+
+/// Opens a client on another thread while this one runs the engine's loop: opening asks the
+/// server for its shared-memory ring, and the server answers on its loop.
+func openWhileServing(_ engine: MailslotEngine, _ name: MailslotName) throws -> MailslotClient {
+    final class Opening: @unchecked Sendable {
+        var result: Result<MailslotClient, MailslotError>?
+        let done = Atomic<Bool>(false)
+    }
+    let opening = Opening()
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(Box { opening.result = Result { () throws(MailslotError) in try MailslotClient(name) }; opening.done.store(true, ordering: .releasing) }).toOpaque()
+    pthread_create(&thread, nil, { context in
+        Unmanaged<Box>.fromOpaque(context!).takeRetainedValue().body()
+        return nil
+    }, context)
+    while !opening.done.load(ordering: .acquiring) { engine.runOnce(timeout: 0.01) }
+    pthread_join(thread, nil)
+    return try opening.result!.get()
+}
+
+/// A closure in a class, to hand to a pthread.
+final class Box {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
 }
 
 @inline(never)
