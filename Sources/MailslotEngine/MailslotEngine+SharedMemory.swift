@@ -14,6 +14,7 @@ extension MailslotEngine {
     /// `true` otherwise (also when the mailslot has no shared-memory ring).
     func prepareSharedMemoryToSleep(_ record: SlotRecord) -> Bool {
         guard let sharedMemory = record.sharedMemory else { return true }
+        if record === spinningRecord { return true }  // the spin loop raises the flag itself
         return sharedMemory.prepareToSleep()
     }
 
@@ -22,12 +23,16 @@ extension MailslotEngine {
     func handleSharedMemoryWake(index: Int) {
         guard index < slots.count, let record = slots[index], let sharedMemory = record.sharedMemory else { return }
         system_eventfdDrain(sharedMemory.region.wakeFD)
+        guard sharedMemory.spin > 0, record.handler != nil else { return deliver(record) }
+        // Spinning: the "reader asleep" flag stays down (writers need not wake a reader that
+        // polls), and only this loop raises it, right before it stops polling.
+        spinningRecord = record
+        defer { spinningRecord = nil }
+        sharedMemory.reader.cancelSleep()
         deliver(record)
-        guard sharedMemory.spin > 0, record.handler != nil else { return }
         var deadline = system_monotonicSeconds() + sharedMemory.spin
         var rounds = 0
-        while slots[index] === record, record.handler != nil, !record.borrowed {
-            sharedMemory.reader.cancelSleep()
+        while record.isOpen, record.handler != nil, !record.borrowed {
             if sharedMemory.hasMessage {
                 // Bounded, like a delivery: then back through the loop for the other watchers.
                 rounds += 1
@@ -36,8 +41,10 @@ extension MailslotEngine {
                 deadline = system_monotonicSeconds() + sharedMemory.spin
             } else if system_monotonicSeconds() >= deadline {
                 if sharedMemory.prepareToSleep() { return }
+                sharedMemory.reader.cancelSleep()
             }
         }
+        // The callback went away or closed the mailslot: nobody needs waking for it now.
     }
 
     /// The stall timer: skips the head record once its writer has left it uncommitted for the

@@ -179,6 +179,34 @@ struct SharedMemoryTests {
         #expect(server.standardError.contains("ring resets after corruption"), "\(server.standardError)")
     }
 
+    @Test("a reader that spins before sleeping (sharedMemorySpin) takes 20,000 messages from a writer process, in order")
+    func spinningReader() throws {
+        var configuration = EngineConfiguration()
+        configuration.sharedMemorySpin = 0.0002
+        let engine = try MailslotEngine(configuration: configuration)
+        let path = uniqueMailslotPath("shmspin")
+        let server = try engine.createMailslot(try MailslotName(localPath: path), sharedMemoryBytes: 64 << 10)
+        var next = 0
+        var outOfOrder = 0
+        try server.onMessage { bytes in
+            if Int(String(decoding: bytes, as: UTF8.self)) != next { outOfOrder += 1 }
+            next += 1
+        }
+        let count = 20_000
+        let input = temporaryFile("spin", (0..<count).map(String.init).joined(separator: "\n") + "\n")
+        let fd = open(input, O_RDONLY)
+        let writer = try ChildProcess(binary, ["write", path, "--stdin", "--wait", "30000"], stdin: fd)
+        close(fd)
+        let deadline = Double(time(nil)) + 60
+        engine.run(checkingEvery: 0.01) { next >= count || Double(time(nil)) > deadline }
+        #expect(writer.waitForExit() == 0, "\(writer.standardError)")
+        #expect(next == count)
+        #expect(outOfOrder == 0)
+        let statistics = try server.statistics()
+        #expect(statistics.receivedThroughSharedMemory == UInt64(count))
+        server.close()
+    }
+
     @Test("without --shared-memory, and for another user, writers use the socket")
     func fallbackToSocket() throws {
         let path = uniqueMailslotPath("shmoff")
