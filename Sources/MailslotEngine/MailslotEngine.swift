@@ -58,7 +58,7 @@ public final class MailslotEngine {
     var closedStatistics = MailslotStatistics()
     /// Open slots by the hash of their folded path (their local address), for datagrams from
     /// other computers.
-    var slotIndexByPath: [PathHash: Int] = [:]
+    @exclusivity(unchecked) var slotIndexByPath: [PathHash: Int] = [:]
     /// The shared-memory mailslot whose empty ring the loop is polling (spinning) now.
     var spinningRecord: SlotRecord?
     /// The host's datagram service, when this engine runs it.

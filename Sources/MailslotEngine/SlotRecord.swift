@@ -32,7 +32,7 @@ final class SlotRecord {
     /// Origins of queued messages from other computers, oldest first, keyed by message number
     /// (the count of messages queued before it). Local messages have none, so this stays empty
     /// on a purely local mailslot; it never holds more entries than the ring holds messages.
-    var origins = FIFOQueue<(number: UInt64, origin: MessageOrigin)>()
+    @exclusivity(unchecked) var origins = FIFOQueue<(number: UInt64, origin: MessageOrigin)>()
     /// Reads waiting for a message, oldest first (finished ones are skipped when popped).
     var waiters = FIFOQueue<PendingRead>()
     /// Waiting reads not yet finished.

@@ -151,16 +151,25 @@ public struct NetBIOSName: Hashable, Sendable, CustomStringConvertible {
         _ bytes: UnsafeRawBufferPointer, at offset: Int, end: Int, field: String
     ) throws(WireError) -> (NetBIOSName, Int) {
         guard offset + 34 <= end else { throw .truncated(field: field) }
-        guard bytes[offset] == 0x20 else { throw .badName("\(field): length byte \(bytes[offset]), not 32") }
+        guard bytes[offset] == 0x20, let base = bytes.baseAddress else {
+            throw .badName("\(field): length byte \(bytes[offset]), not 32")
+        }
+        // 32 letters 'A'…'P', two per byte (RFC 1001 first-level encoding), read in place;
+        // one check for all of them at the end (a letter outside the range sets a high bit).
+        let encoded = base + offset + 1
         var low: UInt64 = 0
         var high: UInt64 = 0
-        for index in 0..<16 {
-            let first = bytes[offset + 1 + 2 * index] &- 0x41
-            let second = bytes[offset + 2 + 2 * index] &- 0x41
-            guard first < 16, second < 16 else { throw .badName("\(field): not first-level encoded") }
-            let byte = UInt64(first << 4 | second)
-            if index < 8 { low |= byte << (8 * UInt64(index)) } else { high |= byte << (8 * UInt64(index - 8)) }
+        var outside: UInt8 = 0
+        for index in 0..<8 {
+            let first = encoded.load(fromByteOffset: 2 * index, as: UInt8.self) &- 0x41
+            let second = encoded.load(fromByteOffset: 2 * index + 1, as: UInt8.self) &- 0x41
+            let third = encoded.load(fromByteOffset: 16 + 2 * index, as: UInt8.self) &- 0x41
+            let fourth = encoded.load(fromByteOffset: 17 + 2 * index, as: UInt8.self) &- 0x41
+            outside |= first | second | third | fourth
+            low |= UInt64(first << 4 | second) << (8 * UInt64(index))
+            high |= UInt64(third << 4 | fourth) << (8 * UInt64(index))
         }
+        guard outside < 16 else { throw .badName("\(field): not first-level encoded") }
         var at = offset + 33
         var scope = ""
         var total = 33
@@ -176,9 +185,7 @@ public struct NetBIOSName: Hashable, Sendable, CustomStringConvertible {
             scope += String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)]), as: UTF8.self)
             at += length
         }
-        var name = NetBIOSName(low: low, high: high, scope: scope)
-        name.scope = scope
-        return (name, at)
+        return (NetBIOSName(low: low, high: high, scope: scope), at)
     }
 
     private init(low: UInt64, high: UInt64, scope: String) {

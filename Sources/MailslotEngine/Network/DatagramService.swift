@@ -30,9 +30,9 @@ final class DatagramService {
     let outbox: OutboxForwarder
     /// The UDP port the service owns.
     let port: UInt16
-    var statistics = DatagramStatistics()
+    @exclusivity(unchecked) var statistics = DatagramStatistics()
     /// Slots that got messages in the current batch (delivered once at its end).
-    var touchedSlots: [Int] = []
+    @exclusivity(unchecked) var touchedSlots: [Int] = []
     /// Datagrams the last `recvmmsg` filled (their headers need resetting).
     private var lastCount = 0
 
