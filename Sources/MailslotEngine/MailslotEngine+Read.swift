@@ -84,7 +84,18 @@ extension MailslotEngine {
     /// callback is called without looking up an origin.
     private func deliverToCallback(_ record: SlotRecord, sharedMemoryBudget budget: inout Int) -> CallbackRun {
         guard let handler = record.handler else { return .again }
-        let bytesHandler = record.bytesHandler
+        if let bytesHandler = record.bytesHandler {
+            return runCallback(record, budget: &budget) { bytes in bytesHandler(bytes) }
+        }
+        return runCallback(record, budget: &budget) { bytes in handler(bytes, record.nextOrigin) }
+    }
+
+    /// The loop of ``deliverToCallback(_:sharedMemoryBudget:)`` for one callback (`call`, not
+    /// escaping: nothing is allocated or retained per message).
+    @inline(__always)
+    private func runCallback(
+        _ record: SlotRecord, budget: inout Int, _ call: (UnsafeRawBufferPointer) -> Void
+    ) -> CallbackRun {
         let generation = record.handlerGeneration
         while record.handlerGeneration == generation {
             if record.sharedMemory != nil, budget == 0 { return .again }
@@ -93,7 +104,7 @@ extension MailslotEngine {
             }
             if record.pinnedFromSharedMemory { budget -= 1 }
             record.borrowed = true
-            if let bytesHandler { bytesHandler(bytes) } else { handler(bytes, record.nextOrigin) }
+            call(bytes)
             record.borrowed = false
             record.unpin()
             guard record.isOpen else { return .closed }

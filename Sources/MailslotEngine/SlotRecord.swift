@@ -52,6 +52,9 @@ final class SlotRecord {
     /// The shared-memory ring, when the server offered one (see ``SharedMemoryReceiver``).
     /// A `let`: reading it for every message costs no reference counting.
     let sharedMemory: SharedMemoryReceiver?
+    /// The same, for the per-message path: borrowed without reference counting
+    /// (``sharedMemory`` keeps it alive for the record's life).
+    private let sharedMemoryBorrowed: Unmanaged<SharedMemoryReceiver>?
     /// `false` once the slot is closed (cheaper than looking the slot up again after every
     /// callback, which may close it).
     @exclusivity(unchecked) var isOpen = true
@@ -68,6 +71,7 @@ final class SlotRecord {
         sharedMemory: SharedMemoryReceiver? = nil
     ) {
         self.sharedMemory = sharedMemory
+        self.sharedMemoryBorrowed = sharedMemory.map { Unmanaged.passUnretained($0) }
         self.name = name
         self.endpoint = LocalEndpoint(name)
         self.fd = fd
@@ -114,28 +118,31 @@ final class SlotRecord {
 
     /// Pins the next message: the socket ring's first (what came by socket is read first),
     /// else the shared-memory ring's. It stays in place until ``unpin()`` and ``consumeNext()``.
+    @inline(__always)
     func pinNext(loop: OpaquePointer) -> UnsafeRawBufferPointer? {
         if let bytes = ring.pinNext() {
             pinnedFromSharedMemory = false
             return bytes
         }
-        guard let sharedMemory else { return nil }
-        let bytes = sharedMemory.next(loop: loop)
-        statistics.sharedMemoryResets = sharedMemory.reader.resets
+        guard let sharedMemoryBorrowed else { return nil }
+        let (bytes, resets) = sharedMemoryBorrowed._withUnsafeGuaranteedRef { ($0.next(loop: loop), $0.reader.resets) }
+        statistics.sharedMemoryResets = resets
         pinnedFromSharedMemory = bytes != nil
         return bytes
     }
 
     /// Releases the pin of ``pinNext(loop:)`` (the message stays queued).
+    @inline(__always)
     func unpin() {
         if !pinnedFromSharedMemory { ring.unpin() }
     }
 
     /// Consumes the message ``pinNext(loop:)`` returned: frees its space and counts it
     /// delivered.
+    @inline(__always)
     func consumeNext() {
         if pinnedFromSharedMemory {
-            sharedMemory?.consumeNext()
+            sharedMemoryBorrowed?._withUnsafeGuaranteedRef { $0.consumeNext() }
             statistics.received &+= 1
             statistics.receivedThroughSharedMemory &+= 1
             pinnedFromSharedMemory = false

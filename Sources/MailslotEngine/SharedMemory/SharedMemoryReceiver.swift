@@ -66,6 +66,7 @@ final class SharedMemoryReceiver {
 
     /// The next committed message, borrowed in place; `nil` when there is none yet. A claimed,
     /// uncommitted head starts the stall timer.
+    @inline(__always)
     func next(loop: OpaquePointer) -> UnsafeRawBufferPointer? {
         switch reader.next() {
         case .message(let bytes):
@@ -89,6 +90,7 @@ final class SharedMemoryReceiver {
 
     /// Consumes the message ``next(loop:)`` returned; every 64 messages, wakes writers that
     /// wait for room (and ``wakeWaitingWriters()`` after a batch).
+    @inline(__always)
     func consumeNext() {
         reader.consume()
         consumedSinceWake += 1
