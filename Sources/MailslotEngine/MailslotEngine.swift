@@ -58,7 +58,7 @@ public final class MailslotEngine {
     var closedStatistics = MailslotStatistics()
     /// Open slots by the hash of their folded path (their local address), for datagrams from
     /// other computers.
-    @exclusivity(unchecked) var slotIndexByPath: [PathHash: Int] = [:]
+    @exclusivity(unchecked) var slotIndexByPath = PathIndex()
     /// The shared-memory mailslot whose empty ring the loop is polling (spinning) now.
     var spinningRecord: SlotRecord?
     /// The host's datagram service, when this engine runs it.
@@ -268,7 +268,7 @@ public final class MailslotEngine {
         ev_io_start(loop, record.watcher)
         sharedMemory?.start(loop: loop, index: index)
         slots[index] = record
-        slotIndexByPath[record.endpoint.pathHash] = index
+        slotIndexByPath.set(record.endpoint.pathHash, to: index)
         mailslotCount += 1
         return MailslotServer(engine: self, handle: SlotHandle(index: index, generation: record.generation))
     }
@@ -298,7 +298,7 @@ public final class MailslotEngine {
         system_close(record.fd)
         registry.removeIfUnbound(record.endpoint)
         slots[index] = nil
-        if slotIndexByPath[record.endpoint.pathHash] == index { slotIndexByPath[record.endpoint.pathHash] = nil }
+        slotIndexByPath.remove(record.endpoint.pathHash, ifSlot: index)
         freeIndices.append(index)
         mailslotCount -= 1
         closedStatistics.add(record.statistics)
