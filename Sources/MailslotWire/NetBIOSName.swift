@@ -179,10 +179,16 @@ public struct NetBIOSName: Hashable, Sendable, CustomStringConvertible {
             at += 1
             if length == 0 { break }
             guard length <= 63, at + length <= end else { throw .badName("\(field): bad scope label") }
+            // Printable ASCII without dots, as names are: anything else would not survive the
+            // trip through `scope` (a String) and back onto the wire.
+            let label = UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)])
+            guard label.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x2E }) else {
+                throw .badName("\(field): scope label with a byte outside printable ASCII, or a dot")
+            }
             total += length + 1
             guard total <= 255 else { throw .badName("\(field): longer than 255 bytes") }
             if !scope.isEmpty { scope += "." }
-            scope += String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)]), as: UTF8.self)
+            scope += String(decoding: label, as: UTF8.self)
             at += length
         }
         return (NetBIOSName(low: low, high: high, scope: scope), at)

@@ -76,6 +76,27 @@ struct MailslotDatagramTests {
         #expect(NetBIOSName(description: "NAME<00>") == (try NetBIOSName("name", suffix: 0)))
     }
 
+    @Test("a scope label is printable ASCII without dots, or the name is refused (a fuzzer find: other bytes did not survive re-encoding)")
+    func scopeLabels() throws {
+        let name = try NetBIOSName("PYDC", suffix: 0)
+        var encoded = [UInt8](repeating: 0, count: name.encodedLength)
+        _ = encoded.withUnsafeMutableBytes { name.encode(into: $0, at: 0) }
+        let base = Array(encoded.dropLast())  // the 33 encoded bytes, without the scope's terminator
+        for (label, accepted) in [([UInt8]("scope".utf8), true), ([0x11, 0x8A, 0x02], false), ([UInt8]("a.b".utf8), false), ([0x20], false)] {
+            let bytes = base + [UInt8(label.count)] + label + [0]
+            let decoded = bytes.withUnsafeBytes { buffer in
+                Result { () throws(WireError) in try NetBIOSName.decode(buffer, at: 0, end: buffer.count, field: "source") }
+            }
+            switch decoded {
+            case .success((let parsed, _)):
+                #expect(accepted, "\(label) was taken")
+                #expect(parsed.scope == String(decoding: label, as: UTF8.self))
+            case .failure(let error):
+                #expect(!accepted, "\(label) was refused: \(error)")
+            }
+        }
+    }
+
     @Test("a NetBIOS name query is the 50 bytes RFC 1002 gives, and only a matching positive answer is taken")
     func nameQuery() throws {
         let name = try NetBIOSName("PDC", suffix: 0)
