@@ -1,25 +1,14 @@
 @testable import MailslotEngine
+import MailslotTestSupport
 import Testing
 
 /// The datagram service's path index against a `Dictionary` model: random sets and removals,
 /// colliding home buckets, growth, and backward-shift deletion.
 @Suite("Path index")
 struct PathIndexTests {
-    /// A generator with a fixed seed (splitmix64), so a failure repeats.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("100,000 random sets and removals agree with a Dictionary, with keys crowded into few home buckets", arguments: [1, 7, 1 << 20])
     func agreesWithDictionary(spread: Int) {
-        var generator = SeededGenerator(state: UInt64(spread))
+        var generator = SplitMix(seed: UInt64(spread))
         var index = PathIndex()
         var model: [PathHash: Int] = [:]
         // Low words drawn from `spread` values: with 1, every key has the same home bucket.

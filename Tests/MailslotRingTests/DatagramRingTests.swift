@@ -1,4 +1,5 @@
 import MailslotRing
+import MailslotTestSupport
 import Testing
 
 /// A reference model: a plain FIFO of byte arrays with the same space accounting rules checked
@@ -218,18 +219,5 @@ struct DatagramRingTests {
             do { let ok = (ring.messageCount == model.count); #expect(ok) }
             do { let ok = (ring.usedBytes <= ring.allocatedBytes); #expect(ok) }
         }
-    }
-}
-
-/// A small deterministic generator for reproducible property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

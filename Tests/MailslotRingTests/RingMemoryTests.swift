@@ -1,4 +1,5 @@
 import MailslotRing
+import MailslotTestSupport
 import Testing
 
 /// Space that tracks real sizes: packed batches, shrinking, the shared budget, pinning.
