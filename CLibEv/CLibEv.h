@@ -10,8 +10,9 @@
 //   defining _GNU_SOURCE here breaks the Glibc module ("ambiguous use of strerror_r"). So a
 //   layout-identical struct is declared under a project prefix and the two functions are bound
 //   to the real glibc symbols with __asm__ labels. _Static_assert locks the layout.
-// - CMSG_* are macros too: SCM_RIGHTS helpers for passing a mailslot handle, and the
-//   SO_RXQ_OVFL reader for the datagram service's kernel drop count, live here.
+// - CMSG_* are macros too: SCM_RIGHTS helpers for passing descriptors (a mailslot handle, a
+//   shared-memory ring) and the SO_RXQ_OVFL reader for the datagram service's kernel drop
+//   count live here.
 // - syscall(2) is variadic, which Swift cannot call: futex, memfd_create and the peer's
 //   credentials (struct ucred needs _GNU_SOURCE) for shared-memory mailslots are wrapped here,
 //   with the robust-mutex liveness test that reads glibc's lock word.
@@ -62,31 +63,6 @@ _Static_assert(sizeof(struct CLibEv_mmsghdr) == 64, "struct mmsghdr layout");
 extern int CLibEv_recvmmsg(int fd, struct CLibEv_mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
     __asm__("recvmmsg");
 extern int CLibEv_sendmmsg(int fd, struct CLibEv_mmsghdr *vec, unsigned int vlen, int flags) __asm__("sendmmsg");
-
-/// Bytes of control buffer needed to carry one file descriptor.
-static inline size_t CLibEv_cmsg_space_fd(void) { return CMSG_SPACE(sizeof(int)); }
-
-/// Writes one SCM_RIGHTS header carrying `fd` into `msg`'s control buffer.
-static inline void CLibEv_cmsg_put_fd(struct msghdr *msg, int fd) {
-    struct cmsghdr *c = CMSG_FIRSTHDR(msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    msg->msg_controllen = CMSG_SPACE(sizeof(int));
-}
-
-/// Reads the first SCM_RIGHTS descriptor from `msg`, or -1 when there is none.
-static inline int CLibEv_cmsg_get_fd(struct msghdr *msg) {
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-            int fd;
-            memcpy(&fd, CMSG_DATA(c), sizeof(int));
-            return fd;
-        }
-    }
-    return -1;
-}
 
 /// Bytes of control buffer for the `SO_RXQ_OVFL` drop counter of one datagram.
 static inline size_t CLibEv_cmsg_space_drops(void) { return CMSG_SPACE(sizeof(unsigned int)); }

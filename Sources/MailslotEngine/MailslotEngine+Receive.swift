@@ -233,8 +233,4 @@ extension MailslotEngine {
         record.paused = false
         ev_io_start(loop, record.watcher)
     }
-
-    func indexOf(_ record: SlotRecord) -> Int {
-        Int(bitPattern: CLibEv_io_data(record.watcher))
-    }
 }

@@ -47,9 +47,6 @@ final class SharedMemorySender: Sendable {
         case failed(MailslotError)
     }
 
-    /// The largest message the ring takes.
-    var maxMessage: Int { writer.maxMessage }
-
     /// Writes one message, waiting for room until `deadline` (monotonic seconds; `nil`: as long
     /// as it takes; a past deadline: not at all).
     /// - Parameter wakingReader: `false` leaves waking a sleeping reader to the caller's
