@@ -63,12 +63,18 @@ extension MailslotEngine {
         ev_io_stop(loop, service.outbox.watcher)
         flushOutbox()
         service.refreshKernelDrops()
+        // Stopped from a callback in the middle of a batch: the rest of it is unread too.
+        var unread = service.batchCount - service.nextDatagram
+        service.nextDatagram = service.batchCount
         for _ in 0..<1024 {
-            let count = service.receiveBatch()
-            service.statistics.received &+= UInt64(count)
-            service.statistics.drops.closedUnread &+= UInt64(count)
-            if count < DatagramService.batchSize { break }
+            service.statistics.received &+= UInt64(unread)
+            service.statistics.drops.closedUnread &+= UInt64(unread)
+            unread = service.receiveBatch()
+            service.nextDatagram = unread
+            if unread < DatagramService.batchSize { break }
         }
+        service.statistics.received &+= UInt64(unread)
+        service.statistics.drops.closedUnread &+= UInt64(unread)
         service.refreshKernelDrops()
         stoppedDatagramStatistics = service.statistics
         datagramService = nil
@@ -79,18 +85,28 @@ extension MailslotEngine {
         datagramService?.port
     }
 
-    /// A readable event on the UDP port: up to 4 batches; each mailslot that got messages is
-    /// handed them once per batch.
+    /// A readable event on the UDP port: up to 4 batches. A message whose mailslot has a
+    /// callback and nothing queued goes straight to the callback from the receive buffer (no
+    /// copy); the rest are queued, and each mailslot that got some is served once per batch.
     func handleDatagrams() {
         guard let service = datagramService else { return }
         for _ in 0..<configuration.batchesPerEvent {
+            handleUnhandledDatagrams(service)
             let count = service.receiveBatch()
-            for index in 0..<count { handleDatagram(service, index) }
-            for slot in service.touchedSlots {
+            handleUnhandledDatagrams(service)
+            while let slot = service.touchedSlots.popLast() {
                 if let record = slots[slot] { deliver(record) }
             }
-            service.touchedSlots.removeAll(keepingCapacity: true)
-            if count < DatagramService.batchSize { break }
+            if count < DatagramService.batchSize || datagramService !== service { break }
+        }
+    }
+
+    /// Handles the current batch from its cursor on (a nested loop run may have taken some).
+    private func handleUnhandledDatagrams(_ service: DatagramService) {
+        while service.nextDatagram < service.batchCount {
+            let index = service.nextDatagram
+            service.nextDatagram = index + 1
+            handleDatagram(service, index)
         }
     }
 
@@ -111,19 +127,32 @@ extension MailslotEngine {
         let path = datagram.mailslotNameRange.dropFirst(10)
         let hash = PathHash(asciiPath: UnsafeRawBufferPointer(rebasing: bytes[path]))
         let payload = UnsafeRawBufferPointer(rebasing: bytes[datagram.dataRange])
-        if let slot = slotIndexByPath[hash], let record = slots[slot] {
-            let origin = MessageOrigin(
-                ip: sender.address, port: sender.port, source: datagram.source, destination: datagram.destination,
-                type: datagram.type)
-            if record.appendRemote(payload, origin: origin) {
-                service.statistics.delivered &+= 1
-                if service.touchedSlots.last != slot { service.touchedSlots.append(slot) }
-            } else {
-                service.statistics.drops.queueFull &+= 1
-            }
-            return
+        guard let slot = slotIndexByPath[hash], let record = slots[slot] else { return relay(service, payload, to: hash) }
+        let origin = MessageOrigin(
+            ip: sender.address, port: sender.port, source: datagram.source, destination: datagram.destination,
+            type: datagram.type)
+        if record.takesDirectly, payload.count <= record.limit {
+            service.statistics.delivered &+= 1
+            deliverDirectly(record, payload, origin: origin)
+        } else if record.appendRemote(payload, origin: origin) {
+            service.statistics.delivered &+= 1
+            if service.touchedSlots.last != slot { service.touchedSlots.append(slot) }
+        } else {
+            service.statistics.drops.queueFull &+= 1
         }
-        relay(service, payload, to: hash)
+    }
+
+    /// Hands a message from another computer to the slot's callback in place (see
+    /// ``SlotRecord/takesDirectly``). It is counted received and delivered before the call, as
+    /// a queued one is when consumed; the callback holds it as it would a pinned one.
+    private func deliverDirectly(_ record: SlotRecord, _ payload: UnsafeRawBufferPointer, origin: MessageOrigin) {
+        record.statistics.received &+= 1
+        record.statistics.delivered &+= 1
+        record.borrowed = true
+        if let bytesHandler = record.bytesHandler { bytesHandler(payload) } else { record.handler?(payload, origin) }
+        record.borrowed = false
+        // What the callback let in meanwhile (a nested loop run, a queued read) is served now.
+        if record.isOpen, !record.ring.isEmpty || record.liveWaiters > 0 { deliver(record) }
     }
 
     /// Hands a message to another process's mailslot through the local transport.

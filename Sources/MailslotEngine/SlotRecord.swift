@@ -154,6 +154,11 @@ final class SlotRecord {
         statistics.delivered &+= 1
     }
 
+    /// Whether a message from another computer may skip the ring and go straight to the
+    /// callback: one is set, nothing is queued before it (order), and no callback or
+    /// `withNextMessage` body holds a message, nor a delivery loop runs (no re-entry).
+    var takesDirectly: Bool { handler != nil && ring.isEmpty && !borrowed && !delivering && isOpen }
+
     /// Queues a message from another computer (a copy from the datagram service's buffer).
     /// - Returns: `false`, counting the drop by cause, when the ring has no room.
     func appendRemote(_ bytes: UnsafeRawBufferPointer, origin: MessageOrigin) -> Bool {

@@ -33,8 +33,12 @@ final class DatagramService {
     @exclusivity(unchecked) var statistics = DatagramStatistics()
     /// Slots that got messages in the current batch (delivered once at its end).
     @exclusivity(unchecked) var touchedSlots: [Int] = []
-    /// Datagrams the last `recvmmsg` filled (their headers need resetting).
-    private var lastCount = 0
+    /// Datagrams the last `recvmmsg` filled (their headers need resetting before the next).
+    private(set) var batchCount = 0
+    /// The first datagram of the batch not handled yet. Handling goes by this shared cursor, so
+    /// a callback that runs the loop (which may receive the next batch into the same buffers)
+    /// first finishes this batch: nothing is handled twice or overwritten unhandled.
+    @exclusivity(unchecked) var nextDatagram = 0
 
     static let batchSize = 32
     static let slotBytes = 2048
@@ -111,15 +115,18 @@ final class DatagramService {
 
     /// One `recvmmsg`; returns how many datagrams arrived. The headers are set up once; only
     /// what the kernel changed in the last batch is reset. A failed call is counted in
-    /// ``DatagramStatistics/receiveErrors`` and reads as an empty batch.
+    /// ``DatagramStatistics/receiveErrors`` and reads as an empty batch. The last batch must
+    /// have been handled (``nextDatagram`` at its end).
     func receiveBatch() -> Int {
-        for index in 0..<lastCount {
+        precondition(nextDatagram == batchCount, "a batch was received over one not handled yet")
+        for index in 0..<batchCount {
             headers[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in>.size)
             headers[index].msg_hdr.msg_controllen = Self.controlBytes
             headers[index].msg_hdr.msg_flags = 0
             headers[index].msg_len = 0
         }
-        lastCount = 0
+        batchCount = 0
+        nextDatagram = 0
         let result: IOResult<Int32>
         do {
             result = try system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC))
@@ -128,7 +135,7 @@ final class DatagramService {
             return 0
         }
         guard case .processed(let count) = result else { return 0 }
-        lastCount = Int(count)
+        batchCount = Int(count)
         if count > 0 { noteKernelDrops(CLibEv_cmsg_get_drops(&headers[Int(count) - 1].msg_hdr)) }
         return Int(count)
     }
