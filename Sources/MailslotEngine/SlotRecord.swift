@@ -8,40 +8,52 @@ import MailslotRing
 /// single-threaded and its re-entrancy rules (pinning, `borrowed`, `delivering`) are what keep
 /// their accesses apart; the run-time check cost more than the rest of a shared-memory read.
 final class SlotRecord {
+    // The fields read for every message come first, in declaration order (Swift lays a class
+    // out that way): the callbacks, the flags and the waiting-read count share the object's
+    // first cache line, then the ring's counts and the statistics. Over thousands of mailslots
+    // each message then touches three lines of its record, not five.
+    /// The loop-thread callback that takes every message, borrowed, with its origin.
+    @exclusivity(unchecked) var handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?
+    /// The callback when it takes the bytes alone (``MailslotServer/onMessage(_:)``): called
+    /// without looking up an origin.
+    @exclusivity(unchecked) var bytesHandler: ((UnsafeRawBufferPointer) -> Void)?
+    /// `false` once the slot is closed (cheaper than looking the slot up again after every
+    /// callback, which may close it).
+    @exclusivity(unchecked) var isOpen = true
+    /// `true` while a callback or a `withNextMessage` body holds the next message, pinned.
+    @exclusivity(unchecked) var borrowed = false
+    /// `true` while ``MailslotEngine/deliver(_:)`` runs for this slot: a read queued from a
+    /// completion is then served by that loop instead of a nested one (no recursion).
+    @exclusivity(unchecked) var delivering = false
+    /// `true` when the message last pinned came from the shared-memory ring.
+    @exclusivity(unchecked) var pinnedFromSharedMemory = false
+    /// Bumped whenever the callback changes: a delivery loop holding the callback sees it.
+    @exclusivity(unchecked) var handlerGeneration: UInt32 = 0
+    /// Waiting reads not yet finished.
+    @exclusivity(unchecked) var liveWaiters: Int32 = 0
+    /// CreateMailslot's nMaxMessageSize (0: any size up to the transport's limit).
+    let maxMessageSize: UInt32
+    /// The messages that came by socket (or from the network), queued in place.
+    @exclusivity(unchecked) var ring: DatagramRing
+    /// Counters since the mailslot was created.
+    @exclusivity(unchecked) var statistics = MailslotStatistics()
     let name: MailslotName
     let endpoint: LocalEndpoint
     let fd: Int32
     let generation: UInt32
-    let maxMessageSize: UInt32
     var readTimeout: ReadTimeout
-    @exclusivity(unchecked) var ring: DatagramRing
     /// The libev watcher, in memory that never moves while the slot lives.
     let watcher: UnsafeMutablePointer<ev_io>
     /// `true` while the watcher is stopped because the ring cannot take a batch (back-pressure).
     var paused = false
     /// Payload bytes reserved per batch slot: follows the sizes seen (see ``SizeEstimate``).
     var sizeEstimate: SizeEstimate
-    @exclusivity(unchecked) var statistics = MailslotStatistics()
-    /// The loop-thread callback that takes every message, borrowed, with its origin.
-    @exclusivity(unchecked) var handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?
-    /// The callback when it takes the bytes alone (``MailslotServer/onMessage(_:)``): called
-    /// without looking up an origin.
-    @exclusivity(unchecked) var bytesHandler: ((UnsafeRawBufferPointer) -> Void)?
-    /// Bumped whenever the callback changes: a delivery loop holding the callback sees it.
-    @exclusivity(unchecked) var handlerGeneration = 0
     /// Origins of queued messages from other computers, oldest first, keyed by message number
     /// (the count of messages queued before it). Local messages have none, so this stays empty
     /// on a purely local mailslot; it never holds more entries than the ring holds messages.
     @exclusivity(unchecked) var origins = FIFOQueue<(number: UInt64, origin: MessageOrigin)>()
     /// Reads waiting for a message, oldest first (finished ones are skipped when popped).
     var waiters = FIFOQueue<PendingRead>()
-    /// Waiting reads not yet finished.
-    @exclusivity(unchecked) var liveWaiters = 0
-    /// `true` while ``MailslotEngine/deliver(_:)`` runs for this slot: a read queued from a
-    /// completion is then served by that loop instead of a nested one (no recursion).
-    @exclusivity(unchecked) var delivering = false
-    /// `true` while a callback or a `withNextMessage` body holds the next message, pinned.
-    @exclusivity(unchecked) var borrowed = false
     /// `true` once the handle may be held by another process too (passed, inherited or
     /// adopted): closing it then leaves the kernel queue to them.
     var shared = false
@@ -55,11 +67,6 @@ final class SlotRecord {
     /// The same, for the per-message path: borrowed without reference counting
     /// (``sharedMemory`` keeps it alive for the record's life).
     private let sharedMemoryBorrowed: Unmanaged<SharedMemoryReceiver>?
-    /// `false` once the slot is closed (cheaper than looking the slot up again after every
-    /// callback, which may close it).
-    @exclusivity(unchecked) var isOpen = true
-    /// `true` when the message last pinned came from the shared-memory ring.
-    @exclusivity(unchecked) var pinnedFromSharedMemory = false
     /// Messages the socket ring queued and gave up so far: the numbering ``origins`` is keyed
     /// by (shared-memory messages are local and have none).
     @exclusivity(unchecked) var ringQueued: UInt64 = 0
