@@ -32,6 +32,13 @@
 #include <stdint.h>
 #include <time.h>
 #include <unistd.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 
 static inline void CLibEv_io_init(ev_io *w, void (*cb)(struct ev_loop *, ev_io *, int), int fd, int events) {
     ev_io_init(w, cb, fd, events);
@@ -124,13 +131,14 @@ static inline int CLibEv_memfd_create(const char *name, unsigned int flags) {
     return (int)syscall(SYS_memfd_create, name, flags);
 }
 
-/// The uid and pid of the process that made the socket at the other end of `fd`
+/// The uid, gid and pid of the process that made the socket at the other end of `fd`
 /// (`SO_PEERCRED`). Returns 0, or -1 with errno set.
-static inline int CLibEv_peer_credentials(int fd, unsigned int *uid, int *pid) {
+static inline int CLibEv_peer_credentials(int fd, unsigned int *uid, unsigned int *gid, int *pid) {
     struct { int pid; unsigned int uid; unsigned int gid; } cred;
     socklen_t length = sizeof(cred);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return -1;
     *uid = cred.uid;
+    *gid = cred.gid;
     *pid = cred.pid;
     return 0;
 }
@@ -141,6 +149,93 @@ static inline int CLibEv_peer_credentials(int fd, unsigned int *uid, int *pid) {
 static inline int CLibEv_robust_owner_alive(pthread_mutex_t *mutex) {
     unsigned int word = __atomic_load_n((unsigned int *)&mutex->__data.__lock, __ATOMIC_ACQUIRE);
     return (word & FUTEX_TID_MASK) != 0 && (word & FUTEX_OWNER_DIED) == 0;
+}
+
+
+/// SCM_CREDENTIALS (glibc hides it without _GNU_SOURCE).
+enum { CLibEv_SCM_CREDENTIALS = 0x02 };
+
+/// Room for the sender's credentials a socket with SO_PASSCRED receives with each message.
+static inline size_t CLibEv_cmsg_space_credentials(void) { return CMSG_SPACE(3 * sizeof(int)); }
+
+/// The sender's uid and gid from a received message's SCM_CREDENTIALS (the kernel fills them in:
+/// an unprivileged sender cannot claim another's). Returns 1 when present, else 0.
+static inline int CLibEv_cmsg_get_credentials(struct msghdr *msg, unsigned int *uid, unsigned int *gid) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == CLibEv_SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(3 * sizeof(int))) {
+            int values[3];
+            memcpy(values, CMSG_DATA(c), sizeof values);
+            *uid = (unsigned int)values[1];
+            *gid = (unsigned int)values[2];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/// 1 when a received message carries descriptors (SCM_RIGHTS), else 0.
+static inline int CLibEv_cmsg_has_fds(struct msghdr *msg) {
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) return 1;
+    }
+    return 0;
+}
+
+/// UDIAG_SHOW_PEER and UDIAG_SHOW_UID (linux/unix_diag.h), for Swift.
+enum { CLibEv_UDIAG_SHOW_PEER = 0x00000004, CLibEv_UDIAG_SHOW_UID = 0x00000040 };
+
+/// Asks the kernel (sock_diag, one exact request) about the AF_UNIX socket with inode `inode`;
+/// `show` is a UDIAG_SHOW_* mask. Fills `*peer` (the inode of the socket it is connected to)
+/// and `*uid` (its owner) when asked and present. Returns 0, or -errno. Waits at most a second.
+static inline int CLibEv_unix_diag(uint32_t inode, uint32_t show, uint32_t *peer, uint32_t *uid) {
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0) return -errno;
+    struct timeval limit = {.tv_sec = 1};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    struct {
+        struct nlmsghdr header;
+        struct unix_diag_req request;
+    } message;
+    memset(&message, 0, sizeof message);
+    message.header.nlmsg_len = sizeof message;
+    message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    message.header.nlmsg_flags = NLM_F_REQUEST;
+    message.header.nlmsg_seq = 1;
+    message.request.sdiag_family = AF_UNIX;
+    message.request.udiag_states = ~0u;
+    message.request.udiag_ino = inode;
+    message.request.udiag_show = show;
+    message.request.udiag_cookie[0] = ~0u;
+    message.request.udiag_cookie[1] = ~0u;
+    struct sockaddr_nl kernel;
+    memset(&kernel, 0, sizeof kernel);
+    kernel.nl_family = AF_NETLINK;
+    if (sendto(fd, &message, sizeof message, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+        int code = errno;
+        close(fd);
+        return -code;
+    }
+    long buffer[1024];
+    ssize_t length = recv(fd, buffer, sizeof buffer, 0);
+    int code = length < 0 ? errno : 0;
+    close(fd);
+    if (length < 0) return -code;
+    struct nlmsghdr *header = (struct nlmsghdr *)buffer;
+    if (!NLMSG_OK(header, (size_t)length)) return -EPROTO;
+    if (header->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *error = (struct nlmsgerr *)NLMSG_DATA(header);
+        return error->error != 0 ? error->error : -EPROTO;
+    }
+    if (header->nlmsg_type != SOCK_DIAG_BY_FAMILY) return -EPROTO;
+    struct unix_diag_msg *answer = (struct unix_diag_msg *)NLMSG_DATA(header);
+    if (answer->udiag_ino != inode) return -EPROTO;
+    int remaining = (int)header->nlmsg_len - (int)NLMSG_LENGTH(sizeof *answer);
+    for (struct rtattr *attribute = (struct rtattr *)(answer + 1); RTA_OK(attribute, remaining);
+         attribute = RTA_NEXT(attribute, remaining)) {
+        if (attribute->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(attribute) >= 4) memcpy(peer, RTA_DATA(attribute), 4);
+        if (attribute->rta_type == UNIX_DIAG_UID && RTA_PAYLOAD(attribute) >= 4) memcpy(uid, RTA_DATA(attribute), 4);
+    }
+    return 0;
 }
 
 #endif

@@ -27,13 +27,16 @@ public struct DropCounters: Hashable, Sendable {
     /// Shared-memory records a writer claimed and never committed (it died, or stalled past
     /// the engine's unblock timeout): the reader skipped them.
     public var writerDied: UInt64 = 0
+    /// Refused because the writer is not on the mailslot's access list (its uid and gid, as the
+    /// kernel attached them to the message; see ``WriterAccess``).
+    public var accessDenied: UInt64 = 0
 
     public init() {}
 
     /// All drops, whatever the cause.
     public var total: UInt64 {
         queueFull &+ oversize &+ malformed &+ unknownMailslot &+ wrongDestination &+ kernelBufferFull &+ engineMemoryFull
-            &+ closedUnread &+ writerDied
+            &+ closedUnread &+ writerDied &+ accessDenied
     }
 
     /// The non-zero causes as `name count` pairs, for summaries (`"none"` when there are none).
@@ -42,7 +45,7 @@ public struct DropCounters: Hashable, Sendable {
             ("queue-full", queueFull), ("oversize", oversize), ("malformed", malformed),
             ("unknown-mailslot", unknownMailslot), ("wrong-destination", wrongDestination),
             ("kernel-buffer-full", kernelBufferFull), ("engine-memory-full", engineMemoryFull),
-            ("closed-unread", closedUnread), ("writer-died", writerDied),
+            ("closed-unread", closedUnread), ("writer-died", writerDied), ("access-denied", accessDenied),
         ]
         let named = causes.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }
         return named.isEmpty ? "none" : named.joined(separator: ", ")
@@ -59,6 +62,7 @@ public struct DropCounters: Hashable, Sendable {
         engineMemoryFull &+= other.engineMemoryFull
         closedUnread &+= other.closedUnread
         writerDied &+= other.writerDied
+        accessDenied &+= other.accessDenied
     }
 }
 

@@ -31,6 +31,9 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A remote or domain target cannot be reached, or a domain write exceeds 424 bytes
     /// (`ERROR_BAD_NETPATH`).
     case badNetPath(String)
+    /// The mailslot does not let this user write to it, or the registry folder or an entry in
+    /// it is not safe to use (`ERROR_ACCESS_DENIED`).
+    case accessDenied(String)
     /// A system limit (open files, memory, kernel buffers) stopped the operation
     /// (`ERROR_NO_SYSTEM_RESOURCES`).
     case systemLimit(syscall: String, errno: Int32)
@@ -51,6 +54,7 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidHandle: Win32Error.invalidHandle
         case .busy: Win32Error.busy
         case .badNetPath: Win32Error.badNetPath
+        case .accessDenied: Win32Error.accessDenied
         case .systemLimit: Win32Error.noSystemResources
         case .system: Win32Error.genFailure
         }
@@ -76,6 +80,7 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidParameter(let detail): what = "invalid parameter: \(detail)"
         case .busy(let detail): what = "busy: \(detail)"
         case .badNetPath(let detail): what = "bad network path: \(detail)"
+        case .accessDenied(let detail): what = "access denied: \(detail)"
         case .systemLimit(let call, let errno): what = "system limit: \(call) failed with errno \(errno)"
         case .system(let call, let errno): what = "system error: \(call) failed with errno \(errno)"
         }

@@ -1,3 +1,5 @@
+import MailslotCore
+
 /// Tunables of a ``MailslotEngine``.
 public struct EngineConfiguration: Sendable {
     /// The most ring memory one mailslot may use, in bytes (rounded up to a power of two, and at
@@ -33,6 +35,10 @@ public struct EngineConfiguration: Sendable {
     /// ring before it sleeps: the lowest latency, for a core's worth of CPU while it spins.
     /// Default `0` (sleep at once; writers wake it through an eventfd).
     public var sharedMemorySpin: Double = 0
+    /// Who may write to the mailslots this engine creates, unless `createMailslot` says
+    /// otherwise. Default ``WriterAccess/anyone``, as on Windows (any process that knows the
+    /// name may write); the creator and root may always write. See `docs/security.md`.
+    public var writers: WriterAccess = .anyone
     /// The open-file limit the engine raises the process to, for thousands of mailslots.
     public var wantedOpenFiles: Int = 1 << 17
 

@@ -9,23 +9,32 @@ public struct LocalMailslotListing: Hashable, Sendable {
     public var ownerPIDs: [Int32]
     /// The maximum message size (`0`: any).
     public var maxMessageSize: UInt32
+    /// The uid that owns the mailslot's socket (`nil` when it cannot be found out).
+    public var ownerUID: UInt32?
+    /// Who may write to it.
+    public var writers: WriterAccess
 }
 
 /// The local mailslots that exist now on this host (in this network namespace).
 public enum LocalMailslots {
     /// Lists live mailslots: registry entries whose socket is still bound, with the processes
     /// holding it (found through `/proc/net/unix` and `/proc/<pid>/fd`).
+    ///
+    /// Entries the kernel does not confirm are left out: one whose socket is gone or is another
+    /// socket now (they are removed, where this user may), and one whose file is not owned by
+    /// the socket's owner (forged).
     public static func list() -> [LocalMailslotListing] {
         let bound = boundEndpoints()
         let owners = socketOwners(inodes: Set(bound.values))
         let registry = LocalRegistry.standard()
+        registry.removeStale(live: bound)
         return registry.allEntries().compactMap { entry in
-            guard let inode = bound[entry.endpoint.key] else {
-                registry.removeIfUnbound(entry.endpoint)  // left by a process that died
-                return nil
-            }
+            guard let inode = bound[entry.endpoint.key], inode == entry.socketInode else { return nil }
+            let pids = owners[inode, default: []].sorted()
+            let owner = pids.first.flatMap(system_processOwner) ?? system_unixSocketOwner(inode: inode)
+            if let owner, owner != entry.fileOwner { return nil }
             return LocalMailslotListing(
-                name: entry.name, ownerPIDs: owners[inode, default: []].sorted(), maxMessageSize: entry.maxMessageSize)
+                name: entry.name, ownerPIDs: pids, maxMessageSize: entry.maxMessageSize, ownerUID: owner, writers: entry.writers)
         }.sorted { $0.name.lowercased() < $1.name.lowercased() }
     }
 

@@ -17,6 +17,9 @@ public final class MailslotClient: Sendable {
     public let name: MailslotName
     /// The server's maximum message size (`0`: any), as published when the client opened.
     public let maxMessageSize: UInt32
+    /// The uid that owns the local mailslot this client writes to, as the kernel reports it for
+    /// the socket it connected to (`nil` for remote names, or when the kernel cannot say).
+    public let ownerUID: UInt32?
     private let fd: Int32
     /// Set for remote and domain names: writes go out as MS-MAIL datagrams.
     private let remote: RemoteChannel?
@@ -37,9 +40,17 @@ public final class MailslotClient: Sendable {
     /// user, or root); otherwise, and once the server closes the ring, by socket. One writer
     /// uses one way at a time, so its messages stay in order; messages of a writer by socket
     /// and of another through memory have no order between them.
+    ///
+    /// A local mailslot's registry entry (its max size, who may write) is believed only when
+    /// the kernel vouches for it (see `docs/security.md`). With `requiredOwner`, the open fails
+    /// unless that uid owns the mailslot: a writer can refuse a name another user took first.
     /// - Throws: ``MailslotError/fileNotFound(_:)`` when no local server has the name;
+    ///   ``MailslotError/accessDenied(_:)`` when the mailslot does not let this user write, or
+    ///   is not owned by `requiredOwner`;
     ///   ``MailslotError/badNetPath(_:)`` when a computer name cannot be resolved.
-    public init(_ name: MailslotName, network: NetworkConfiguration? = nil, sharedMemory: Bool = true) throws(MailslotError) {
+    public init(
+        _ name: MailslotName, network: NetworkConfiguration? = nil, sharedMemory: Bool = true, requiredOwner: UInt32? = nil
+    ) throws(MailslotError) {
         guard name.scope == .local else {
             let configuration: NetworkConfiguration
             if let network { configuration = network } else { configuration = try NetworkConfiguration.standard() }
@@ -47,6 +58,7 @@ public final class MailslotClient: Sendable {
             self.name = name
             self.fd = -1
             self.maxMessageSize = UInt32(writer.messageLimit)
+            self.ownerUID = nil
             remote = RemoteChannel(writer)
             self.sharedMemory = nil
             return
@@ -66,9 +78,21 @@ public final class MailslotClient: Sendable {
             if error.errno == ECONNREFUSED || error.errno == ENOENT { throw .fileNotFound(name.fullName) }
             throw error.mailslotError
         }
+        let peer = system_unixPeerIdentity(fd)
+        let entry = LocalRegistry.standard().trustedEntry(endpoint, peer: peer)
+        let owner = peer?.uid ?? entry?.fileOwner
+        if let requiredOwner, owner != requiredOwner {
+            system_close(fd)
+            throw .accessDenied("\(name.fullName) belongs to uid \(owner.map(String.init) ?? "unknown"), not uid \(requiredOwner)")
+        }
+        let me = system_effectiveIDs()
+        if let entry, !entry.writers.allows(uid: me.uid, gid: me.gid, creator: entry.fileOwner) {
+            system_close(fd)
+            throw .accessDenied("\(name.fullName) lets only \(entry.writers) (and its creator) write, not uid \(me.uid) gid \(me.gid)")
+        }
         self.name = name
         self.fd = fd
-        let entry = LocalRegistry.standard().entry(endpoint)
+        self.ownerUID = owner
         self.maxMessageSize = entry?.maxMessageSize ?? 0
         _ = try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_SNDBUF, value: 4 << 20)
         let offered = sharedMemory && (entry?.sharedMemoryBytes ?? 0) > 0
@@ -134,6 +158,7 @@ public final class MailslotClient: Sendable {
         self.name = name
         self.fd = -1
         self.maxMessageSize = UInt32(remote.messageLimit)
+        self.ownerUID = nil
         self.remote = RemoteChannel(remote)
         self.sharedMemory = nil
     }

@@ -31,9 +31,16 @@ extension MailslotEngine {
             system_close(fd)
             throw error.mailslotError
         }
-        let entry = registry.entry(endpoint)
+        let socketIdentity = system_unixSocketIdentity(fd)
+        let entry = registry.trustedEntry(endpoint, peer: socketIdentity)
         let name = entry.flatMap { try? MailslotName($0.name) } ?? (try? MailslotName(localPath: "unnamed-\(endpoint.key)"))!
-        let server = register(name: name, fd: fd, maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever)
+        // Without a trusted entry the access list is unknown: a socket that checks writers
+        // then admits only its creator and root.
+        let checksWriters = system_socketOption(fd, level: SOL_SOCKET, name: SO_PASSCRED) == 1
+        let writers = entry?.writers ?? (checksWriters ? WriterAccess(uids: [], gids: []) : .anyone)
+        let server = register(
+            name: name, fd: fd, maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever, writers: writers,
+            creatorUID: entry?.fileOwner ?? socketIdentity?.uid)
         slots[server.handle.index]?.shared = true
         return server
     }

@@ -96,10 +96,14 @@ extension MailslotEngine {
         }
         var firstOverflow: Int?
         var largest = 0
+        let checksWriters = !record.writers.allowsAnyone
         for index in 0..<count {
             let length = batch.length(index)
             if batch.carriesDescriptors(index) {
-                answerSharedMemoryRequest(record, descriptor: batch.takeDescriptor(index))
+                answerSharedMemoryRequest(record, descriptor: batch.takeDescriptor(index), sender: batch.senderCredentials(index))
+                batch.markNotAMessage(index)
+            } else if checksWriters, !batch.senderAllowed(index, record.writers, creator: record.creatorUID) {
+                record.statistics.drops.accessDenied &+= 1
                 batch.markNotAMessage(index)
             } else if length > limit {
                 record.statistics.drops.oversize &+= 1
@@ -141,7 +145,9 @@ extension MailslotEngine {
         }
         for index in 0..<count {
             if batch.carriesDescriptors(index) {
-                answerSharedMemoryRequest(nil, descriptor: batch.takeDescriptor(index))
+                answerSharedMemoryRequest(nil, descriptor: batch.takeDescriptor(index), sender: nil)
+            } else if !record.writers.allowsAnyone, !batch.senderAllowed(index, record.writers, creator: record.creatorUID) {
+                record.statistics.drops.accessDenied &+= 1
             } else if batch.length(index) > limit {
                 record.statistics.drops.oversize &+= 1
             } else {
@@ -161,7 +167,7 @@ extension MailslotEngine {
             var messages: UInt64 = 0
             for index in 0..<Int(count) {
                 if batch.carriesDescriptors(index) {
-                    answerSharedMemoryRequest(nil, descriptor: batch.takeDescriptor(index))
+                    answerSharedMemoryRequest(nil, descriptor: batch.takeDescriptor(index), sender: nil)
                 } else {
                     messages &+= 1
                 }

@@ -65,11 +65,16 @@ extension MailslotEngine {
     /// one end of a socket pair to answer on. The answer is the ring's descriptors when
     /// the mailslot has a ring and the asker runs as this process's user (or root); otherwise
     /// the socket is closed unanswered, and the writer keeps to the socket. Never blocks.
-    func answerSharedMemoryRequest(_ record: SlotRecord?, descriptor: Int32) {
+    func answerSharedMemoryRequest(_ record: SlotRecord?, descriptor: Int32, sender: (uid: UInt32, gid: UInt32)?) {
         defer { system_close(descriptor) }
-        guard let sharedMemory = record?.sharedMemory, let uid = system_peerUID(descriptor),
-            uid == geteuid() || uid == 0
+        // Who asks: the credentials the kernel put on the request (a mailslot with an access
+        // list), else the maker of the socket pair it passed.
+        guard let record, let sharedMemory = record.sharedMemory, let asker = sender ?? system_peerCredentials(descriptor)
         else { return }
+        // A writer in the ring could scribble over it: only the creator, root, and users or
+        // groups listed by name get it, never "anyone".
+        let listed = !record.writers.allowsAnyone && record.writers.allows(uid: asker.uid, gid: asker.gid, creator: record.creatorUID)
+        guard asker.uid == record.creatorUID || asker.uid == 0 || listed else { return }
         try? DescriptorTransfer.send(sharedMemory.region.descriptorsForWriters, over: descriptor, waiting: false)
     }
 

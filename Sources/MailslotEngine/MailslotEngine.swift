@@ -194,9 +194,11 @@ public final class MailslotEngine {
     ///   process or another; ``MailslotError/invalidName(_:)`` for a remote name;
     ///   ``MailslotError/systemLimit(syscall:errno:)`` when descriptors or memory run out.
     public func createMailslot(
-        _ name: MailslotName, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever, sharedMemoryBytes: Int = 0
+        _ name: MailslotName, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever, sharedMemoryBytes: Int = 0,
+        writers: WriterAccess? = nil
     ) throws(MailslotError) -> MailslotServer {
         guard name.scope == .local else { throw .invalidName(.notLocal) }
+        let writers = writers ?? configuration.writers
         guard sharedMemoryBytes >= 0, sharedMemoryBytes <= 1 << 32 else {
             throw .invalidParameter("shared memory of \(sharedMemoryBytes) bytes (0 to 4 GiB)")
         }
@@ -209,44 +211,57 @@ public final class MailslotEngine {
                 throw error.mailslotError
             }
         }
+        if let problem = registry.problem { throw .accessDenied(problem.description) }
         let endpoint = LocalEndpoint(name)
-        let entryLock = registry.lockForPublishing(endpoint)
-        defer { if let entryLock { system_close(entryLock) } }
         let fd: Int32
+        let inode: UInt64
         do {
             fd = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
         } catch {
             throw error.mailslotError
         }
         do {
+            // The kernel then attaches each writer's uid and gid to its messages: the access
+            // check cannot be forged.
+            if !writers.allowsAnyone { try system_setsockopt(fd, level: SOL_SOCKET, name: SO_PASSCRED, value: 1) }
             try system_bind(fd, endpoint.address)
+            inode = try system_fstat(fd).inode
         } catch {
             system_close(fd)
             if error.errno == EADDRINUSE { throw .alreadyExists(name.fullName) }
             throw error.mailslotError
         }
-        if let entryLock {
-            let entry = LocalRegistry.Entry(
-                name: name.fullName, maxMessageSize: maxMessageSize, creatorPID: system_getpid(), endpoint: endpoint,
-                sharedMemoryBytes: sharedMemory?.reader.capacity ?? 0)
-            registry.publish(entry, through: entryLock)
+        // Bound first, published second: any file at the name is stale or planted, and is
+        // replaced in one rename.
+        let entry = RegistryEntry(
+            name: name.fullName, maxMessageSize: maxMessageSize, creatorPID: system_getpid(), endpoint: endpoint,
+            sharedMemoryBytes: sharedMemory?.reader.capacity ?? 0, socketInode: inode, writers: writers)
+        let published: UInt64
+        do { published = try registry.publish(entry) } catch {
+            system_close(fd)
+            throw error
         }
-        return register(name: name, fd: fd, maxMessageSize: maxMessageSize, readTimeout: readTimeout, sharedMemory: sharedMemory)
+        return register(
+            name: name, fd: fd, maxMessageSize: maxMessageSize, readTimeout: readTimeout, sharedMemory: sharedMemory,
+            writers: writers, publishedEntry: published)
     }
 
     /// Creates a mailslot from a name's text (short form `x` or any full local form).
     /// - Throws: as ``createMailslot(_:maxMessageSize:readTimeout:)``, and
     ///   ``MailslotError/invalidName(_:)`` for a bad name.
     public func createMailslot(
-        named text: String, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever, sharedMemoryBytes: Int = 0
+        named text: String, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever, sharedMemoryBytes: Int = 0,
+        writers: WriterAccess? = nil
     ) throws(MailslotError) -> MailslotServer {
         let name: MailslotName
         do { name = try MailslotName(text) } catch { throw .invalidName(error) }
-        return try createMailslot(name, maxMessageSize: maxMessageSize, readTimeout: readTimeout, sharedMemoryBytes: sharedMemoryBytes)
+        return try createMailslot(
+            name, maxMessageSize: maxMessageSize, readTimeout: readTimeout, sharedMemoryBytes: sharedMemoryBytes, writers: writers)
     }
 
     func register(
-        name: MailslotName, fd: Int32, maxMessageSize: UInt32, readTimeout: ReadTimeout, sharedMemory: SharedMemoryReceiver? = nil
+        name: MailslotName, fd: Int32, maxMessageSize: UInt32, readTimeout: ReadTimeout, sharedMemory: SharedMemoryReceiver? = nil,
+        writers: WriterAccess, creatorUID: UInt32? = nil, publishedEntry: UInt64? = nil
     ) -> MailslotServer {
         let index: Int
         if let reused = freeIndices.popLast() {
@@ -259,7 +274,8 @@ public final class MailslotEngine {
         }
         let record = SlotRecord(
             name: name, fd: fd, generation: generations[index], maxMessageSize: maxMessageSize,
-            readTimeout: readTimeout, configuration: configuration, budget: ringBudget, sharedMemory: sharedMemory)
+            readTimeout: readTimeout, configuration: configuration, budget: ringBudget, sharedMemory: sharedMemory,
+            writers: writers, creatorUID: creatorUID, publishedEntry: publishedEntry)
         CLibEv_io_init(record.watcher, { loop, watcher, _ in
             guard let loop, let watcher else { return }
             MailslotEngine.from(loop).handleReadable(index: Int(bitPattern: CLibEv_io_data(watcher)))
@@ -294,9 +310,12 @@ public final class MailslotEngine {
         // The ring's memory stays mapped until the record goes (a callback may hold a message
         // in it while it closes its own mailslot).
         closeSharedMemory(record)
-        if !record.shared { discardKernelQueue(record) }
+        if !record.shared {
+            discardKernelQueue(record)
+            // While the socket is still bound, so no new server of the name can have published.
+            if let inode = record.publishedEntry { registry.withdraw(record.endpoint, inode: inode) }
+        }
         system_close(record.fd)
-        registry.removeIfUnbound(record.endpoint)
         slots[index] = nil
         slotIndexByPath.remove(record.endpoint.pathHash, ifSlot: index)
         freeIndices.append(index)

@@ -37,6 +37,12 @@ final class SlotRecord {
     @exclusivity(unchecked) var ring: DatagramRing
     /// Counters since the mailslot was created.
     @exclusivity(unchecked) var statistics = MailslotStatistics()
+    /// Who may write (checked per message when not ``WriterAccess/anyone``).
+    let writers: WriterAccess
+    /// The uid that created the mailslot: it may always write.
+    let creatorUID: UInt32
+    /// The inode of the registry entry this process published, withdrawn at close.
+    let publishedEntry: UInt64?
     let name: MailslotName
     let endpoint: LocalEndpoint
     let fd: Int32
@@ -75,8 +81,12 @@ final class SlotRecord {
     init(
         name: MailslotName, fd: Int32, generation: UInt32, maxMessageSize: UInt32,
         readTimeout: ReadTimeout, configuration: EngineConfiguration, budget: RingMemoryBudget,
-        sharedMemory: SharedMemoryReceiver? = nil
+        sharedMemory: SharedMemoryReceiver? = nil, writers: WriterAccess = .anyone, creatorUID: UInt32? = nil,
+        publishedEntry: UInt64? = nil
     ) {
+        self.writers = writers
+        self.creatorUID = creatorUID ?? system_effectiveIDs().uid
+        self.publishedEntry = publishedEntry
         self.sharedMemory = sharedMemory
         self.sharedMemoryBorrowed = sharedMemory.map { Unmanaged.passUnretained($0) }
         self.name = name

@@ -27,6 +27,12 @@ struct Serve: ParsableCommand {
     @Option(help: "Also offer writers a shared-memory ring of this size (e.g. 4M): writers running as this user (or root) then write with no system call per message. Default: socket only.")
     var sharedMemory: ByteCount?
 
+    @Option(name: .customLong("allow-uid"), help: "Let this user (a uid or a name) write; repeat for more. With any --allow-uid or --allow-gid, only they, this user and root may write (default: anyone). Refused messages are counted as access-denied.")
+    var allowUIDs: [String] = []
+
+    @Option(name: .customLong("allow-gid"), help: "Let writers whose primary group is this one (a gid or a name) write; repeat for more.")
+    var allowGIDs: [String] = []
+
     @OptionGroup var network: NetworkOptions
 
     @Option(help: ArgumentHelp("Adopt an inherited mailslot server descriptor instead of creating one.", visibility: .hidden))
@@ -34,6 +40,12 @@ struct Serve: ParsableCommand {
 
     @Option(help: ArgumentHelp("Receive a mailslot server handle over this Unix socket descriptor.", visibility: .hidden))
     var handleSocketFd: Int32?
+
+    /// The access list from --allow-uid and --allow-gid (`nil`: the default, anyone).
+    func writerAccess() throws -> WriterAccess? {
+        guard !allowUIDs.isEmpty || !allowGIDs.isEmpty else { return nil }
+        return WriterAccess(uids: try allowUIDs.map(UserID.uid), gids: try allowGIDs.map(UserID.gid))
+    }
 
     func run() throws {
         guard let readTimeout = ReadTimeout(parsing: timeout) else {
@@ -51,7 +63,7 @@ struct Serve: ParsableCommand {
                 guard let name else { throw ValidationError("missing NAME") }
                 server = try engine.createMailslot(
                     try parseName(name), maxMessageSize: maxSize, readTimeout: readTimeout,
-                    sharedMemoryBytes: sharedMemory?.bytes ?? 0)
+                    sharedMemoryBytes: sharedMemory?.bytes ?? 0, writers: try writerAccess())
             }
             try server.setReadTimeout(readTimeout)
             if network.udpPort != nil {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import MailslotEngine
 
 /// `mailslot write`: send messages to a mailslot.
@@ -25,6 +26,9 @@ struct Write: ParsableCommand {
 
     @Flag(help: "Write by socket even when the mailslot offers a shared-memory ring.")
     var socketOnly = false
+
+    @Option(help: "Write only if this user (a uid, a name, or 'self') owns the local mailslot; otherwise fail with ERROR_ACCESS_DENIED (another user may have taken the name first).")
+    var owner: String?
 
     @OptionGroup var network: NetworkOptions
 
@@ -54,7 +58,8 @@ struct Write: ParsableCommand {
             for name in targets {
                 let parsed = try parseName(name)
                 client = try MailslotClient(
-                    parsed, network: parsed.scope == .local ? nil : try network.configuration(), sharedMemory: !socketOnly)
+                    parsed, network: parsed.scope == .local ? nil : try network.configuration(), sharedMemory: !socketOnly,
+                    requiredOwner: try owner.map { $0 == "self" ? geteuid() : try UserID.uid($0) })
                 for bytes in payloads {
                     try send(bytes, with: client!)
                     sent += 1

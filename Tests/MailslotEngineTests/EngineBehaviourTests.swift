@@ -242,7 +242,7 @@ struct EngineBehaviourTests {
         let engine = try MailslotEngine()
         let slot = try name("registry")
         let server = try engine.createMailslot(slot, maxMessageSize: 9)
-        let path = engine.registry.path(LocalEndpoint(slot))
+        let path = engine.registry.directory + "/" + LocalEndpoint(slot).key
         #expect(access(path, F_OK) == 0)
         #expect(engine.registry.entry(LocalEndpoint(slot))?.maxMessageSize == 9)
         server.close()

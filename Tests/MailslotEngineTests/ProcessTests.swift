@@ -179,14 +179,14 @@ struct ProcessTests {
         #expect(child.standardOutput == "passed\nover scm_rights\n")
     }
 
-    @Test("list shows a mailslot of another process with its pid and max size")
+    @Test("list shows a mailslot of another process with its pid, owner uid, max size and writers")
     func listOtherProcess() throws {
         let path = uniqueMailslotPath("lst")
         let server = try ChildProcess(binary, ["serve", path, "--max-size", "512"])
         #expect(server.waitForStderrLine(startingWith: "ready ") != nil)
         let listing = try MailslotBinary.run(["list"])
         let line = listing.stdout.split(separator: "\n").first { $0.hasSuffix(path) }
-        #expect(line == "\(server.pid)\t512\t\\\\.\\mailslot\\\(path)")
+        #expect(line == "\(server.pid)\t\(geteuid())\t512\tany\t\\\\.\\mailslot\\\(path)")
         server.kill(SIGINT)
         #expect(server.waitForExit() == 0)
     }

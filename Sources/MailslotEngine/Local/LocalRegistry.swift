@@ -6,112 +6,166 @@ import MailslotCore
 ///
 /// The socket decides existence and lifetime (the kernel frees it when its last descriptor
 /// closes or its process dies). The file carries what the kernel cannot: the name as written,
-/// the maximum message size that writers check, and the creator's pid.
+/// the maximum message size that writers check, who may write, and the socket's inode, which
+/// ties the file to the one socket it describes.
 ///
-/// Publishing is race-free: a creator takes an exclusive `flock` on the entry *before* it binds
-/// the socket and keeps it until the entry is written; a writer that connected takes a shared
-/// lock before reading, so it never sees a half-written or stale entry. A file left behind by a
-/// dead process is harmless: the socket is gone, so nobody can connect, and the next creator
-/// overwrites it.
+/// Safe against other local users (docs/security.md):
+/// - the folder is checked on every use (``RegistryFolder``), and files are reached only
+///   relative to it, never through a symbolic link, never blocking on a FIFO;
+/// - a creator binds its socket first, then writes its entry to a new file and renames it over
+///   the name, so nobody ever sees half an entry, and no lock exists that another user could
+///   hold;
+/// - a reader believes an entry only when the kernel vouches for it (``trustedEntry(_:peer:)``).
 ///
 /// The folder is `$MAILSLOT_RUNTIME_DIR` when set, else `/dev/shm/mailslot.<netns>` (or
 /// `/tmp/...` without `/dev/shm`), one per network namespace because abstract sockets are.
-struct LocalRegistry {
+final class LocalRegistry {
     /// The registry folder.
     let directory: String
+    private let folder: Result<Int32, RegistryProblem>
 
-    /// One published mailslot.
-    struct Entry: Hashable {
-        var name: String
-        var maxMessageSize: UInt32
-        var creatorPID: Int32
-        var endpoint: LocalEndpoint
-        /// The records' bytes of the shared-memory ring the server offers; `0`: none.
-        var sharedMemoryBytes: Int = 0
+    init(directory: String) {
+        self.directory = directory
+        folder = RegistryFolder.open(directory)
+    }
+
+    deinit {
+        if case .success(let fd) = folder { system_close(fd) }
     }
 
     static func standard() -> LocalRegistry {
         if let custom = getenv("MAILSLOT_RUNTIME_DIR").map({ String(cString: $0) }), !custom.isEmpty {
-            system_makeSharedDirectory(custom)
             return LocalRegistry(directory: custom)
         }
         let namespace = system_readlink("/proc/self/ns/net").map { $0.filter(\.isNumber) } ?? "0"
         let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
-        let directory = "\(base)/mailslot.\(namespace)"
-        system_makeSharedDirectory(directory)
-        return LocalRegistry(directory: directory)
+        return LocalRegistry(directory: "\(base)/mailslot.\(namespace)")
     }
 
-    func path(_ endpoint: LocalEndpoint) -> String { directory + "/" + endpoint.key }
-
-    /// Opens the entry file and waits for an exclusive lock on it.
-    /// - Returns: the descriptor, or `nil` if the folder is unusable (the mailslot still works;
-    ///   writers then cannot check the maximum size and the server counts oversize drops).
-    func lockForPublishing(_ endpoint: LocalEndpoint) -> Int32? {
-        // The lock-file dance: a remover may unlink the file between our open and our lock, so
-        // retry until the locked file is still the one linked at the path.
-        for _ in 0..<100 {
-            guard let fd = try? system_open(path(endpoint), flags: O_RDWR | O_CREAT, mode: 0o644) else { return nil }
-            guard (try? system_flock(fd, exclusive: true)) != nil else {
-                system_close(fd)
-                return nil
-            }
-            if system_isLinked(fd) { return fd }
-            system_close(fd)
-        }
+    /// Why the folder cannot be used, or `nil`.
+    var problem: RegistryProblem? {
+        if case .failure(let problem) = folder { return problem }
         return nil
     }
 
-    /// Removes the entry of a mailslot that no process holds any more (its address is unbound).
-    /// Called when a handle closes and by listings, so stale files do not pile up.
-    func removeIfUnbound(_ endpoint: LocalEndpoint) {
-        guard let fd = try? system_open(path(endpoint), flags: O_RDWR) else { return }
-        defer { system_close(fd) }
-        guard (try? system_flock(fd, exclusive: true)) != nil, system_isLinked(fd) else { return }
-        if !Self.isBound(endpoint) { system_unlink(path(endpoint)) }
-    }
-
-    /// `true` while some process holds a socket bound to the endpoint's address.
-    static func isBound(_ endpoint: LocalEndpoint) -> Bool {
-        guard let probe = try? system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue)) else { return true }
-        defer { system_close(probe) }
-        do {
-            try system_connect(probe, endpoint.address)
-            return true
-        } catch {
-            return error.errno != ECONNREFUSED && error.errno != ENOENT
+    /// Publishes an entry for a socket this process has just bound (so any file already at the
+    /// name is stale, or planted). Returns the new file's inode, for ``withdraw(_:inode:)``.
+    /// - Throws: ``MailslotError/accessDenied(_:)`` when the folder is unsafe, or a file that
+    ///   this user may not replace holds the name.
+    func publish(_ entry: RegistryEntry) throws(MailslotError) -> UInt64 {
+        let folder: Int32
+        switch self.folder {
+        case .success(let fd): folder = fd
+        case .failure(let problem): throw .accessDenied(problem.description)
         }
-    }
-
-    /// Writes the entry through a descriptor from ``lockForPublishing(_:)``; the caller closes
-    /// it, which releases the lock.
-    func publish(_ entry: Entry, through fd: Int32) {
-        let text = "mailslot-registry 1\n\(entry.creatorPID)\n\(entry.maxMessageSize)\n\(entry.name)\n\(entry.sharedMemoryBytes)\n"
-        try? system_rewrite(fd, Array(text.utf8))
-    }
-
-    /// Reads the entry for an endpoint, waiting while a creator is still writing it.
-    func entry(_ endpoint: LocalEndpoint) -> Entry? {
-        guard let fd = try? system_open(path(endpoint), flags: O_RDONLY) else { return nil }
-        defer { system_close(fd) }
-        guard (try? system_flock(fd, exclusive: false)) != nil, let bytes = try? system_readAll(fd) else { return nil }
-        return Self.parse(bytes, endpoint: endpoint)
-    }
-
-    /// Every entry on file, live or stale.
-    func allEntries() -> [Entry] {
-        system_listDirectory(directory).compactMap { file in
-            guard let endpoint = LocalEndpoint(key: file) else { return nil }
-            return entry(endpoint)
+        let key = entry.endpoint.key
+        for _ in 0..<8 {
+            let temporary = ".new.\(key).\(system_getpid()).\(UInt32.random(in: 0...UInt32.max))"
+            let fd: Int32
+            do { fd = try system_createEntry(in: folder, temporary, mode: 0o644) } catch {
+                if error.errno == EEXIST { continue }  // someone planted that name: pick another
+                throw error.mailslotError
+            }
+            let inode: UInt64
+            do {
+                try system_fchmod(fd, mode: 0o644)  // readable by every writer, whatever the umask
+                try system_writeAll(fd, entry.encoded)
+                inode = try system_fstat(fd).inode
+                system_close(fd)
+                try system_rename(in: folder, temporary, to: key)
+            } catch {
+                system_close(fd)
+                try? system_unlink(in: folder, temporary)
+                if error.errno == EPERM || error.errno == EACCES || error.errno == EISDIR || error.errno == EBUSY {
+                    let owner = (try? system_fileStatus(in: folder, key)).map { " (owned by uid \($0.owner))" } ?? ""
+                    throw .accessDenied("\(directory)/\(key) is in the way\(owner) and this user may not replace it")
+                }
+                throw error.mailslotError
+            }
+            return inode
         }
+        throw .accessDenied("\(directory): no unused name for a new entry file")
     }
 
-    static func parse(_ bytes: [UInt8], endpoint: LocalEndpoint) -> Entry? {
-        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        guard lines.count >= 4, lines[0] == "mailslot-registry 1",
-            let pid = Int32(lines[1]), let max = UInt32(lines[2])
+    /// Removes the entry this process published (file `inode`), unless it was replaced.
+    func withdraw(_ endpoint: LocalEndpoint, inode: UInt64) {
+        guard case .success(let folder) = folder,
+            let status = try? system_fileStatus(in: folder, endpoint.key), status.inode == inode
+        else { return }
+        try? system_unlink(in: folder, endpoint.key)
+    }
+
+    /// Reads the entry file for an endpoint as it is (trusted or not); `nil` when there is no
+    /// regular file of the right form.
+    func entry(_ endpoint: LocalEndpoint) -> RegistryEntry? {
+        guard case .success(let folder) = folder, let fd = try? system_openEntry(in: folder, endpoint.key) else { return nil }
+        defer { system_close(fd) }
+        guard let status = try? system_fstat(fd), status.kind == .regular, status.size <= RegistryEntry.maximumBytes,
+            let bytes = (try? system_readAll(fd, limit: RegistryEntry.maximumBytes)) ?? nil
         else { return nil }
-        let sharedMemory = lines.count >= 5 ? Int(lines[4]) ?? 0 : 0
-        return Entry(name: String(lines[3]), maxMessageSize: max, creatorPID: pid, endpoint: endpoint, sharedMemoryBytes: sharedMemory)
+        return RegistryEntry.parse(bytes, endpoint: endpoint, fileOwner: status.owner)
+    }
+
+    /// The entry for the socket a writer connected to, if the kernel vouches for it: the
+    /// socket (`peer`, from ``system_unixPeerIdentity(_:)``) has the inode the entry names and
+    /// belongs to the uid that owns the file. Without the kernel's word (`peer` is `nil`), only
+    /// files of root or of this user are believed. An entry that does not match yet is waited
+    /// for briefly (its creator binds, then publishes).
+    func trustedEntry(_ endpoint: LocalEndpoint, peer: (inode: UInt64, uid: UInt32)?) -> RegistryEntry? {
+        let deadline = system_monotonicSeconds() + 0.2
+        while true {
+            if let entry = entry(endpoint) {
+                if let peer {
+                    if entry.socketInode == peer.inode, entry.fileOwner == peer.uid { return entry }
+                } else if entry.fileOwner == 0 || entry.fileOwner == system_effectiveIDs().uid {
+                    return entry
+                }
+            }
+            guard problem == nil, system_monotonicSeconds() < deadline else { return nil }
+            usleep(2000)
+        }
+    }
+
+    /// Every entry on file, live or stale, trusted or not.
+    func allEntries() -> [RegistryEntry] {
+        guard case .success(let folder) = folder else { return [] }
+        return system_listFolder(folder).compactMap { file in LocalEndpoint(key: file).flatMap { entry($0) } }
+    }
+
+    /// Removes what dead creators left: entries whose socket is not bound (or is another
+    /// socket now: `live` maps each bound key to its socket inode) and unfinished new files of
+    /// dead processes. Only files this user may remove are touched (all of them for root).
+    func removeStale(live: [String: UInt64]) {
+        guard case .success(let folder) = folder else { return }
+        let me = system_effectiveIDs().uid
+        for file in system_listFolder(folder) {
+            guard let status = try? system_fileStatus(in: folder, file), me == 0 || status.owner == me else { continue }
+            if let endpoint = LocalEndpoint(key: file) {
+                if let inode = live[file], inode == entry(endpoint)?.socketInode { continue }
+                removeAside(file, examined: status.inode, in: folder)
+            } else if file.hasPrefix(".new.") || file.hasPrefix(".old."), let pid = Self.pid(inFileName: file),
+                kill(pid, 0) != 0, errno == ESRCH
+            {
+                try? system_unlink(in: folder, file)
+            }
+        }
+    }
+
+    /// Moves a stale file aside before deleting it, so an entry published in between (a new
+    /// server of the name) is never lost: if what moved is not the file examined, it goes back.
+    private func removeAside(_ file: String, examined inode: UInt64, in folder: Int32) {
+        let aside = ".old.\(file).\(system_getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        guard (try? system_rename(in: folder, file, to: aside)) != nil else { return }
+        if let moved = try? system_fileStatus(in: folder, aside), moved.inode != inode {
+            try? system_link(in: folder, aside, to: file)  // EEXIST: a newer one is there already
+        }
+        try? system_unlink(in: folder, aside)
+    }
+
+    /// The pid in `.new.<key>.<pid>.<random>` or `.old.<key>.<pid>.<random>`.
+    static func pid(inFileName file: String) -> Int32? {
+        let parts = file.split(separator: ".")
+        guard parts.count >= 4 else { return nil }
+        return Int32(parts[parts.count - 2]).flatMap { $0 > 0 ? $0 : nil }
     }
 }

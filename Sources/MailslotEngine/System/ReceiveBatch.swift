@@ -1,5 +1,6 @@
 import CLibEv
 import Glibc
+import MailslotCore
 
 /// The engine's `recvmmsg` scaffolding, allocated once: message headers, two iovecs per
 /// datagram, and one overflow area per datagram.
@@ -27,7 +28,9 @@ final class ReceiveBatch {
         iovecs = .allocate(capacity: capacity * 2)
         iovecs.initialize(repeating: iovec(), count: capacity * 2)
         overflow = .allocate(byteCount: capacity * overflowStride, alignment: 64)
-        controlStride = CLibEv_cmsg_space_fds(1)
+        // Room for one descriptor and, on a mailslot with an access list, the sender's
+        // credentials.
+        controlStride = CLibEv_cmsg_space_fds(1) + CLibEv_cmsg_space_credentials()
         control = .allocate(byteCount: capacity * controlStride, alignment: 8)
     }
 
@@ -62,8 +65,26 @@ final class ReceiveBatch {
     /// The full length of datagram `index` (with `MSG_TRUNC`, even when it was cut).
     func length(_ index: Int) -> Int { Int(headers[index].msg_len) }
 
-    /// `true` when datagram `index` carried ancillary data (descriptors): not a message.
-    @inline(__always) func carriesDescriptors(_ index: Int) -> Bool { headers[index].msg_hdr.msg_controllen > 0 }
+    /// `true` when datagram `index` carried descriptors: a request, not a message.
+    @inline(__always) func carriesDescriptors(_ index: Int) -> Bool {
+        headers[index].msg_hdr.msg_controllen > 0 && CLibEv_cmsg_has_fds(&headers[index].msg_hdr) != 0
+    }
+
+    /// Whether the sender of datagram `index` may write, by the credentials the kernel attached
+    /// (`SO_PASSCRED`). A datagram without them is refused.
+    func senderAllowed(_ index: Int, _ writers: WriterAccess, creator: UInt32) -> Bool {
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+        guard CLibEv_cmsg_get_credentials(&headers[index].msg_hdr, &uid, &gid) != 0 else { return false }
+        return writers.allows(uid: uid, gid: gid, creator: creator)
+    }
+
+    /// The credentials the kernel attached to datagram `index`, if any.
+    func senderCredentials(_ index: Int) -> (uid: UInt32, gid: UInt32)? {
+        var uid: UInt32 = 0
+        var gid: UInt32 = 0
+        return CLibEv_cmsg_get_credentials(&headers[index].msg_hdr, &uid, &gid) != 0 ? (uid, gid) : nil
+    }
 
     /// Takes the descriptor datagram `index` carried (closing any others), or -1.
     func takeDescriptor(_ index: Int) -> Int32 {

@@ -103,11 +103,12 @@ func system_futexWakeAll(_ word: UnsafeMutableRawPointer) {
     _ = CLibEv_futex_wake(word.assumingMemoryBound(to: UInt32.self), Int32.max)
 }
 
-/// The uid of the process that made the socket at the other end of `fd` (`SO_PEERCRED`).
-func system_peerUID(_ fd: Int32) -> UInt32? {
+/// The uid and gid of the process that made the socket at the other end of `fd` (`SO_PEERCRED`).
+func system_peerCredentials(_ fd: Int32) -> (uid: UInt32, gid: UInt32)? {
     var uid: UInt32 = 0
+    var gid: UInt32 = 0
     var pid: Int32 = 0
-    return CLibEv_peer_credentials(fd, &uid, &pid) == 0 ? uid : nil
+    return CLibEv_peer_credentials(fd, &uid, &gid, &pid) == 0 ? (uid, gid) : nil
 }
 
 /// `socketpair(AF_UNIX, SOCK_SEQPACKET)`, close-on-exec.
