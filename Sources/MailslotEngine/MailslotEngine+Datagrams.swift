@@ -113,6 +113,7 @@ extension MailslotEngine {
     private func handleDatagram(_ service: DatagramService, _ index: Int) {
         service.statistics.received &+= 1
         let (bytes, length, sender) = service.datagram(index)
+        guard service.acceptsSender(sender.address) else { return service.statistics.drops.accessDenied &+= 1 }
         guard length <= DatagramService.slotBytes else { return service.statistics.drops.oversize &+= 1 }
         let datagram: MailslotDatagram
         do {
@@ -127,7 +128,10 @@ extension MailslotEngine {
         let path = datagram.mailslotNameRange.dropFirst(10)
         let hash = PathHash(asciiPath: UnsafeRawBufferPointer(rebasing: bytes[path]))
         let payload = UnsafeRawBufferPointer(rebasing: bytes[datagram.dataRange])
-        guard let slot = slotIndexByPath[hash], let record = slots[slot] else { return relay(service, payload, to: hash) }
+        guard let slot = slotIndexByPath[hash], let record = slots[slot] else {
+            guard service.configuration.relaysToOtherProcesses else { return service.statistics.drops.unknownMailslot &+= 1 }
+            return relay(service, payload, to: hash)
+        }
         let origin = MessageOrigin(
             ip: sender.address, port: sender.port, source: datagram.source, destination: datagram.destination,
             type: datagram.type)

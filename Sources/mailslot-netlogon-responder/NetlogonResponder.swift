@@ -9,6 +9,11 @@ import MailslotEngine
 /// It is what `smbtorture nbt.dgram.netlogon` talks to in the interop tests.
 ///
 ///     mailslot-netlogon-responder --computer-name PDC --domain TESTDOMAIN [--udp-port 138] [--count N]
+///         [--answers-per-second 5] [--burst 10]
+///
+/// A query's source address is not authenticated (UDP), so answers to one address are rate
+/// limited (``AnswerRateLimit``): a flood with a forged source gets a trickle, not a 1:1
+/// reflection. At exit it prints `summary: answered N, rate-limited M`.
 ///
 /// Query (little-endian):  opcode u16 = 7 | ComputerName (ASCII, NUL) | MailslotName (ASCII,
 ///                         NUL) | pad to even | UnicodeComputerName (UTF-16, NUL) | NtVersion u32 |
@@ -21,6 +26,8 @@ struct NetlogonResponder {
     static func main() throws {
         var network = try NetworkConfiguration.standard()
         var count = Int.max
+        var perSecond = 5.0
+        var burst = 10.0
         var arguments = CommandLine.arguments.dropFirst()
         while let flag = arguments.popFirst() {
             guard let value = arguments.popFirst() else { usage("\(flag) needs a value") }
@@ -28,6 +35,9 @@ struct NetlogonResponder {
             case "--count":
                 guard let number = Int(value), number > 0 else { usage("bad --count \(value)") }
                 count = number
+            case "--answers-per-second", "--burst":
+                guard let number = Double(value), number >= 0, number <= 1_000_000 else { usage("bad \(flag) \(value)") }
+                if flag == "--burst" { burst = number } else { perSecond = number }
             case "--computer-name", "--domain", "--udp-port", "--hosts-file": try network.set(String(flag.dropFirst(2)), to: value)
             case "--broadcast": try network.set("broadcast", to: value)
             default: usage("unknown option \(flag)")
@@ -37,8 +47,10 @@ struct NetlogonResponder {
         try engine.startDatagramService(network)
         let server = try engine.createMailslot(named: "\\\\.\\mailslot\\NET\\NETLOGON")
         var answered = 0
+        var limit = AnswerRateLimit(perSecond: perSecond, burst: burst)
         try server.onMessageWithOrigin { message, origin in
             guard let origin, let query = LogonPrimaryQuery(message) else { return }
+            guard limit.allow(origin.ip, now: monotonicSeconds()) else { return }
             do {
                 let reply = try MailslotClient(replyingTo: origin, mailslot: query.replyMailslot, network: network)
                 try reply.write(responseFromPDC(computer: network.computerName, domain: network.domain))
@@ -54,10 +66,18 @@ struct NetlogonResponder {
         fflush(nil)
         engine.onSignals([SIGINT, SIGTERM]) { _ in engine.stop() }
         engine.run()
+        print("summary: answered \(answered), rate-limited \(limit.refused)")
+        fflush(nil)
+    }
+
+    static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     static func usage(_ problem: String) -> Never {
-        print("mailslot-netlogon-responder: \(problem)\nusage: mailslot-netlogon-responder [--computer-name NAME] [--domain DOMAIN] [--udp-port PORT] [--count N]")
+        print("mailslot-netlogon-responder: \(problem)\nusage: mailslot-netlogon-responder [--computer-name NAME] [--domain DOMAIN] [--udp-port PORT] [--count N] [--answers-per-second R] [--burst B]")
         exit(2)
     }
 

@@ -31,6 +31,15 @@ struct NetworkOptions: ParsableArguments {
     @Option(help: "Milliseconds between name queries (default 750, as Windows).")
     var nbnsInterval: Int?
 
+    @Option(help: "For serve and relay: the address the datagram service binds (default 0.0.0.0; an interface's address takes only its unicast datagrams, no broadcasts).")
+    var bind: String?
+
+    @Option(name: .customLong("allow-from"), help: "For serve and relay: take datagrams only from this network (CIDR, e.g. 10.0.0.0/8; repeatable). Others are counted as access-denied.")
+    var allowFrom: [String] = []
+
+    @Flag(name: .customLong("no-relay"), help: "For serve and relay: hand remote messages only to this process's mailslots, not to other processes' (the rest count as unknown-mailslot).")
+    var noRelay = false
+
     /// The configuration: defaults, config file, environment, then these flags.
     func configuration() throws(MailslotError) -> NetworkConfiguration {
         var configuration = try NetworkConfiguration.standard()
@@ -40,6 +49,9 @@ struct NetworkOptions: ParsableArguments {
         if !broadcast.isEmpty { try configuration.set("broadcast", to: broadcast.joined(separator: ","), source: "--broadcast") }
         if let hostsFile { configuration.hostsFile = hostsFile }
         if let nbnsPort { configuration.nameServicePort = nbnsPort }
+        if let bind { try configuration.set("bind", to: bind, source: "--bind") }
+        if !allowFrom.isEmpty { try configuration.set("allow-from", to: allowFrom.joined(separator: ","), source: "--allow-from") }
+        if noRelay { configuration.relaysToOtherProcesses = false }
         if let nbnsAttempts { try configuration.set("nbns-attempts", to: String(nbnsAttempts), source: "--nbns-attempts") }
         if let nbnsInterval { try configuration.set("nbns-interval", to: String(nbnsInterval), source: "--nbns-interval") }
         if let nameType {

@@ -26,8 +26,10 @@ final class MailslotReceiver: Receiver {
 
     /// `sharedMemoryBytes` above 0 offers writers the shared-memory ring; `spin` is how long the
     /// reader polls an empty ring before it sleeps.
-    init(prefix: String, count: Int, tally: Tally, transport: Transport = .mailslot, sharedMemoryBytes: Int = 0, spin: Double = 0)
-        throws(BenchError)
+    init(
+        prefix: String, count: Int, tally: Tally, transport: Transport = .mailslot, sharedMemoryBytes: Int = 0, spin: Double = 0,
+        writers: WriterAccess? = nil
+    ) throws(BenchError)
     {
         self.prefix = prefix
         self.transport = transport
@@ -39,7 +41,7 @@ final class MailslotReceiver: Receiver {
             servers.reserveCapacity(count)
             for index in 0..<count {
                 let server = try engine.createMailslot(
-                    MailslotName(localPath: "\(prefix)\\\(index)"), sharedMemoryBytes: sharedMemoryBytes)
+                    MailslotName(localPath: "\(prefix)\\\(index)"), sharedMemoryBytes: sharedMemoryBytes, writers: writers)
                 try server.onMessage { message in
                     cb_tally_record(counters, message.baseAddress, message.count, cb_now_ns())
                 }

@@ -23,7 +23,7 @@ final class ScenarioRunner {
         tally = Tally(latencyCapacity: min(Int(profile.seconds * 10e6) + 100_000, 32_000_000))
         let reps = profile.repetitions
         var count = 0
-        if scenarios.contains("a") { count += 3 * 5 * reps }
+        if scenarios.contains("a") { count += 3 * 5 * reps + reps }
         if scenarios.contains("b") { count += 4 * reps }
         if scenarios.contains("c") { count += profile.fanOut.count * 2 * reps }
         if scenarios.contains("d") { count += profile.sweep.count * 6 * reps + (scenarios.contains("a") ? 0 : 2 * reps) }
@@ -41,13 +41,18 @@ final class ScenarioRunner {
     func localOneToOne() throws(BenchError) {
         for payload in [64, 424, 1400] {
             let trial = Trial(transport: .mailslot, payload: payload, mailslots: 1, writers: 1, seconds: profile.seconds)
-            let results = try measure("a", "\(payload) B", trial, against: [.cUnix, .posixMQ, .mailslotShared, .cSharedRing])
+            // At 424 B also with an access list, against the same mailslot without one.
+            let others: [Transport] = [.cUnix, .posixMQ, .mailslotShared, .cSharedRing] + (payload == 424 ? [.mailslotAccessList] : [])
+            let results = try measure("a", "\(payload) B", trial, against: others)
             if payload == 424 {
                 maximumRate = results[trial.transport]?.median.deliveredPerSecond
                 sharedMaximumRate = results[.mailslotShared]?.median.deliveredPerSecond
             }
             addRows("a", "\(payload) B, 1 writer", trial, results, baselines: [.cUnix, .posixMQ])
             addRows("a", "\(payload) B, 1 writer, shared memory", trial.by(.mailslotShared), results, baselines: [.cSharedRing, .cUnix, .posixMQ])
+            if payload == 424 {
+                addRows("a", "424 B, 1 writer, access list", trial.by(.mailslotAccessList), results, baselines: [.mailslot])
+            }
         }
     }
 

@@ -7,6 +7,9 @@ enum Transport: String, CaseIterable, Sendable {
     case mailslotShared = "mailslot-shm"
     /// As ``mailslotShared``, the reader spinning 50 µs on an empty ring before it sleeps.
     case mailslotSharedSpin = "mailslot-shm-spin"
+    /// Mailslots with a writer access list: the kernel attaches each writer's credentials to
+    /// its messages, and the engine checks every one (`SO_PASSCRED`).
+    case mailslotAccessList = "mailslot-acl"
     /// Plain C over AF_UNIX datagram sockets (sendmmsg; epoll + recvmmsg).
     case cUnix = "c-af-unix"
     /// Plain C over POSIX message queues (mq_send; epoll + mq_receive).
@@ -22,7 +25,7 @@ enum Transport: String, CaseIterable, Sendable {
     case cSharedRing = "c-shm-ring"
 
     /// Whether writers use the mailslot client (and so the project's engine receives).
-    var isMailslot: Bool { self == .mailslot || self == .mailslotShared || self == .mailslotSharedSpin }
+    var isMailslot: Bool { self == .mailslot || self == .mailslotShared || self == .mailslotSharedSpin || self == .mailslotAccessList }
 
     /// Whether writers send UDP datagrams (the blaster) rather than local messages.
     var isUDP: Bool { self == .mailslotUDP || self == .cRecvmmsg || self == .swiftNIO }

@@ -1,5 +1,6 @@
 import CBaselines
 import Glibc
+import MailslotEngine
 
 /// One measured run: a receiver, its writer processes, and what both saw.
 struct Trial {
@@ -60,6 +61,10 @@ struct Trial {
             switch transport {
             case .mailslot:
                 try MailslotReceiver(prefix: "bench\\\(pid)\\\(serial)", count: mailslots, tally: tally)
+            case .mailslotAccessList:
+                try MailslotReceiver(
+                    prefix: "bench\\\(pid)\\\(serial)", count: mailslots, tally: tally, transport: transport,
+                    writers: WriterAccess(uids: [47_001], gids: [47_010]))
             case .mailslotShared, .mailslotSharedSpin:
                 try MailslotReceiver(
                     prefix: "bench\\\(pid)\\\(serial)", count: mailslots, tally: tally, transport: transport,

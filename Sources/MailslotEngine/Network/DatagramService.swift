@@ -11,8 +11,11 @@ import MailslotWire
 ///   SO_BROADCAST; exactly one engine per host can own it (the bind fails with
 ///   ``MailslotError/alreadyExists(_:)`` otherwise).
 /// - Each readable event: up to 4 `recvmmsg` calls of 32 datagrams, as for local mailslots.
-/// - Destination filter: datagrams to this computer's name or its domain (any suffix), or
-///   BROADCAST datagrams, are taken; the rest are counted as `wrongDestination`.
+/// - Source filter: with an allow-list (``NetworkConfiguration/allowedSources``), datagrams from
+///   other addresses are counted as `accessDenied`.
+/// - Destination filter: datagrams to this computer's name or its domain (any suffix), and
+///   BROADCAST datagrams to those or to `*`, are taken; the rest are counted as
+///   `wrongDestination`.
 /// - A mailslot of this engine gets the message with its origin (one copy, from the receive
 ///   buffer into the ring). Any other local mailslot gets it through the local transport (the
 ///   service writes it like a local client; the origin is not carried).
@@ -30,6 +33,8 @@ final class DatagramService {
     let outbox: OutboxForwarder
     /// The UDP port the service owns.
     let port: UInt16
+    /// The source allow-list (empty: any sender).
+    let allowedSources: [IPv4Network]
     @exclusivity(unchecked) var statistics = DatagramStatistics()
     /// Slots that got messages in the current batch (delivered once at its end).
     @exclusivity(unchecked) var touchedSlots: [Int] = []
@@ -52,6 +57,7 @@ final class DatagramService {
 
     init(configuration: NetworkConfiguration) throws(MailslotError) {
         self.configuration = configuration
+        allowedSources = configuration.allowedSources
         computer = configuration.name(suffix: 0)
         domain = configuration.domainName(suffix: 0)
         let fd: Int32
@@ -68,7 +74,8 @@ final class DatagramService {
             if (try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUFFORCE, value: buffer)) == nil {
                 try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: buffer)
             }
-            try system_bind(fd, IPv4Endpoint(address: 0, port: configuration.udpPort))
+            let address = IPv4Endpoint(configuration.bindAddress, port: configuration.udpPort)?.address ?? 0
+            try system_bind(fd, IPv4Endpoint(address: address, port: configuration.udpPort))
             port = try system_localEndpoint(fd).port
             outbox = try OutboxForwarder(port: port)
             relay = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
@@ -166,9 +173,21 @@ final class DatagramService {
         Result { () throws(SyscallError) in try system_sendto(relay, payload, to: hash) }
     }
 
-    /// Whether a datagram to `destination` is for this host.
+    /// Whether a datagram is for this host: addressed to its computer name or its domain
+    /// (any suffix). A BROADCAST datagram must name one of them too, or `*`: broadcasts meant
+    /// for another domain on the same wire are not taken.
     func isAddressedHere(_ datagram: MailslotDatagram) -> Bool {
-        datagram.type == .broadcast || datagram.destination.sameName(as: computer) || datagram.destination.sameName(as: domain)
+        let destination = datagram.destination
+        if destination.sameName(as: computer) || destination.sameName(as: domain) { return true }
+        return datagram.type == .broadcast && destination.sameName(as: Self.anyName)
+    }
+
+    /// `*`, the name a BROADCAST datagram to everyone carries.
+    static let anyName = try! NetBIOSName("*", suffix: 0)
+
+    /// Whether the service takes datagrams from `address` (its source allow-list).
+    @inline(__always) func acceptsSender(_ address: UInt32) -> Bool {
+        allowedSources.isEmpty || allowedSources.contains { $0.contains(address) }
     }
 }
 

@@ -40,7 +40,9 @@ struct NameResolver {
 
     /// Broadcasts a name query to every broadcast address and waits for the first answer,
     /// sending it again as Windows does: ``NetworkConfiguration/nameQueryAttempts`` queries
-    /// (3), ``NetworkConfiguration/nameQueryMilliseconds`` apart (750 ms), with one transaction id.
+    /// (3), ``NetworkConfiguration/nameQueryMilliseconds`` apart (750 ms), with one random
+    /// transaction id. An answer counts only when it carries that id, comes from the name
+    /// service port, and gives its sender's own address.
     func queryNameService(_ computer: String, suffix: UInt8) throws(MailslotError) -> UInt32? {
         guard let name = try? NetBIOSName(computer, suffix: suffix) else { return nil }
         let fd: Int32
@@ -51,7 +53,8 @@ struct NameResolver {
         }
         _ = try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
         defer { system_close(fd) }
-        let id = UInt16(truncatingIfNeeded: system_getpid() &* 7919 &+ Int32(truncatingIfNeeded: Int(system_monotonicSeconds() * 1000)))
+        // Unpredictable (the system's random source): an off-path sender must guess it.
+        let id = UInt16.random(in: 0...UInt16.max)
         let request = NameQuery.request(id: id, name: name)
         let targets = configuration.broadcastAddresses.compactMap { IPv4Endpoint($0, port: configuration.nameServicePort) }
         var buffer = [UInt8](repeating: 0, count: 576)
@@ -65,11 +68,15 @@ struct NameResolver {
                 guard left > 0 else { break }
                 guard (try? system_poll(fd, events: Int16(POLLIN), timeoutMilliseconds: Int32(left * 1000) + 1)) == true else { continue }
                 let received = buffer.withUnsafeMutableBytes { try? system_recvfrom(fd, $0) }
-                guard case .processed(let (count, _))? = received else { continue }
+                guard case .processed(let (count, sender))? = received, sender.port == configuration.nameServicePort else {
+                    continue
+                }
                 let answer = buffer.withUnsafeBytes {
                     NameQuery.addresses(inResponse: UnsafeRawBufferPointer(rebasing: $0[0..<count]), id: id, name: name)
                 }
-                if let first = answer?.first { return first }
+                // A broadcast query is answered by the name's owner, for itself: an answer that
+                // points anywhere but its own source is not believed.
+                if let answer, answer.contains(sender.address) { return sender.address }
             }
         }
         return nil

@@ -17,6 +17,9 @@ import MailslotWire
 /// | name service port | 137 | `nbns-port` | `MAILSLOT_NBNS_PORT` |
 /// | name queries, and ms between them | 3, 750 | `nbns-attempts`, `nbns-interval` | `MAILSLOT_NBNS_ATTEMPTS`, `MAILSLOT_NBNS_INTERVAL` |
 /// | send through the host's service | yes | `send-through-service` (yes/no) | `MAILSLOT_SEND_THROUGH_SERVICE` |
+/// | address the service binds | 0.0.0.0 | `bind` | `MAILSLOT_BIND` |
+/// | senders the service takes (CIDR) | any | `allow-from` (comma-separated) | `MAILSLOT_ALLOW_FROM` |
+/// | relay to other processes' mailslots | yes | `relay` (yes/no) | `MAILSLOT_RELAY` |
 ///
 /// The config file is `$MAILSLOT_CONFIG`, else `/etc/mailslot.conf` when it exists: `key = value`
 /// lines, `#` comments.
@@ -46,6 +49,20 @@ public struct NetworkConfiguration: Sendable, Hashable {
     /// fails with queue-full (or waits, when asked to). `false`: always send from the writer's
     /// own ephemeral port.
     public var sendsThroughService = true
+    /// The address the datagram service binds. The default, 0.0.0.0, takes unicast and
+    /// broadcast datagrams on every interface. An interface's own address limits the service
+    /// to that interface's unicast datagrams: Linux hands broadcasts only to sockets bound to
+    /// 0.0.0.0, so domain writes (`\\*`, `\\DOMAIN`) then no longer arrive.
+    public var bindAddress = "0.0.0.0"
+    /// Senders the datagram service takes datagrams from, by UDP source address (empty: any).
+    /// Others are dropped and counted as ``DropCounters/accessDenied``. The source address of
+    /// a UDP datagram is not authenticated: this keeps out other networks, not a spoofer on
+    /// an allowed one (docs/security.md).
+    public var allowedSources: [IPv4Network] = []
+    /// Whether the datagram service hands remote messages for mailslots of other processes to
+    /// them through the local transport. `false`: only this engine's mailslots get remote
+    /// messages; the rest are dropped and counted as unknown mailslot.
+    public var relaysToOtherProcesses = true
 
     /// The defaults, without reading any file or the environment.
     public init() {
@@ -84,7 +101,8 @@ public struct NetworkConfiguration: Sendable, Hashable {
         ("computer-name", "MAILSLOT_COMPUTER_NAME"), ("domain", "MAILSLOT_DOMAIN"), ("udp-port", "MAILSLOT_UDP_PORT"),
         ("broadcast", "MAILSLOT_BROADCAST"), ("hosts-file", "MAILSLOT_HOSTS_FILE"), ("nbns-port", "MAILSLOT_NBNS_PORT"),
         ("nbns-attempts", "MAILSLOT_NBNS_ATTEMPTS"), ("nbns-interval", "MAILSLOT_NBNS_INTERVAL"),
-        ("send-through-service", "MAILSLOT_SEND_THROUGH_SERVICE"),
+        ("send-through-service", "MAILSLOT_SEND_THROUGH_SERVICE"), ("bind", "MAILSLOT_BIND"),
+        ("allow-from", "MAILSLOT_ALLOW_FROM"), ("relay", "MAILSLOT_RELAY"),
     ]
 
     /// Sets one setting by its file key.
@@ -109,11 +127,18 @@ public struct NetworkConfiguration: Sendable, Hashable {
         case "hosts-file":
             hostsFile = value
         case "send-through-service":
-            switch value.lowercased() {
-            case "yes", "true", "1": sendsThroughService = true
-            case "no", "false", "0": sendsThroughService = false
-            default: throw .invalidParameter("\(source): send-through-service takes yes or no, not \(value)")
+            sendsThroughService = try Self.yesOrNo(value, key: key, source: source)
+        case "relay":
+            relaysToOtherProcesses = try Self.yesOrNo(value, key: key, source: source)
+        case "bind":
+            guard IPv4Endpoint(value, port: 0) != nil else { throw .invalidParameter("\(source): bad bind address \(value)") }
+            bindAddress = value
+        case "allow-from":
+            let networks = value.split(separator: ",").map { IPv4Network($0.trimmingCharacters) }
+            guard !networks.isEmpty, networks.allSatisfy({ $0 != nil }) else {
+                throw .invalidParameter("\(source): bad network \(value) (CIDR, e.g. 10.0.0.0/8)")
             }
+            allowedSources = networks.compactMap { $0 }
         case "nbns-attempts":
             guard let attempts = Int(value), (1...10).contains(attempts) else { throw .invalidParameter("\(source): bad query count \(value) (1–10)") }
             nameQueryAttempts = attempts
@@ -122,6 +147,14 @@ public struct NetworkConfiguration: Sendable, Hashable {
             nameQueryMilliseconds = interval
         default:
             throw .invalidParameter("\(source): unknown setting \(key)")
+        }
+    }
+
+    private static func yesOrNo(_ value: String, key: String, source: String) throws(MailslotError) -> Bool {
+        switch value.lowercased() {
+        case "yes", "true", "1": return true
+        case "no", "false", "0": return false
+        default: throw .invalidParameter("\(source): \(key) takes yes or no, not \(value)")
         }
     }
 
