@@ -34,6 +34,10 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The mailslot does not let this user write to it, or the registry folder or an entry in
     /// it is not safe to use (`ERROR_ACCESS_DENIED`).
     case accessDenied(String)
+    /// The operation was abandoned before it could finish: its mailslot closed while a read
+    /// waited, its task was cancelled, or its engine thread shut down
+    /// (`ERROR_OPERATION_ABORTED`, as a pending overlapped read gets when its handle closes).
+    case operationAborted(String)
     /// A system limit (open files, memory, kernel buffers) stopped the operation
     /// (`ERROR_NO_SYSTEM_RESOURCES`).
     case systemLimit(syscall: String, errno: Int32)
@@ -55,6 +59,7 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
         case .busy: Win32Error.busy
         case .badNetPath: Win32Error.badNetPath
         case .accessDenied: Win32Error.accessDenied
+        case .operationAborted: Win32Error.operationAborted
         case .systemLimit: Win32Error.noSystemResources
         case .system: Win32Error.genFailure
         }
@@ -81,6 +86,7 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
         case .busy(let detail): what = "busy: \(detail)"
         case .badNetPath(let detail): what = "bad network path: \(detail)"
         case .accessDenied(let detail): what = "access denied: \(detail)"
+        case .operationAborted(let detail): what = "operation aborted: \(detail)"
         case .systemLimit(let call, let errno): what = "system limit: \(call) failed with errno \(errno)"
         case .system(let call, let errno): what = "system error: \(call) failed with errno \(errno)"
         }
@@ -104,6 +110,7 @@ public enum Win32Error {
     public static let invalidName: UInt32 = 123
     public static let alreadyExists: UInt32 = 183
     public static let filenameExceedsRange: UInt32 = 206
+    public static let operationAborted: UInt32 = 995
     public static let noSystemResources: UInt32 = 1450
     public static let notEnoughQuota: UInt32 = 1816
 
@@ -124,6 +131,7 @@ public enum Win32Error {
         case invalidName: "ERROR_INVALID_NAME"
         case alreadyExists: "ERROR_ALREADY_EXISTS"
         case filenameExceedsRange: "ERROR_FILENAME_EXCED_RANGE"
+        case operationAborted: "ERROR_OPERATION_ABORTED"
         case noSystemResources: "ERROR_NO_SYSTEM_RESOURCES"
         case notEnoughQuota: "ERROR_NOT_ENOUGH_QUOTA"
         default: "ERROR_\(code)"

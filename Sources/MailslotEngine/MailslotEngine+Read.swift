@@ -163,10 +163,13 @@ extension MailslotEngine {
     /// it, or with ``MailslotError/timeout`` once the read timeout passes (at once for a
     /// timeout of 0 when nothing is queued). A read that is ready completes before this returns,
     /// unless a completion is running: then right after it.
-    func enqueueRead(_ handle: SlotHandle, completion: @escaping PendingRead.Completion) {
+    @discardableResult
+    func enqueueRead(_ handle: SlotHandle, completion: @escaping PendingRead.Completion) -> PendingRead {
         let record: SlotRecord
         do { record = try self.record(handle) } catch {
-            return complete(PendingRead(deadline: nil, slot: handle, completion: completion), .failure(error))
+            let read = PendingRead(deadline: nil, slot: handle, completion: completion)
+            complete(read, .failure(error))
+            return read
         }
         // A read with timeout 0 that cannot complete now fails in `deliver`, or (when a callback
         // holds the mailslot) at the next timer tick. While `deliver` runs for this mailslot
@@ -177,12 +180,13 @@ extension MailslotEngine {
         record.liveWaiters += 1
         if record.ring.isEmpty, !record.borrowed { drainSocket(record) }
         deliver(record)
-        guard read.isPending else { return }
-        if record.delivering, record.readTimeout.isImmediate { return }  // the running deliver fails it
+        guard read.isPending else { return read }
+        if record.delivering, record.readTimeout.isImmediate { return read }  // the running deliver fails it
         if let deadline {
             deadlines.insert(read, at: deadline)
             armDeadlineTimer()
         }
+        return read
     }
 
     /// Fails waiting reads whose deadline passed, and re-arms the timer for the next one.

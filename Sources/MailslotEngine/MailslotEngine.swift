@@ -45,6 +45,12 @@ public final class MailslotEngine {
     var stopRequested = false
     /// Servers kept alive on behalf of ``MailslotEngineThread`` callers.
     var retained: [SlotHandle: MailslotServer] = [:]
+    /// The loop-thread side of each ``MailslotMessages`` stream, by mailslot.
+    var streamFeeders: [SlotHandle: MessageStreamFeeder] = [:]
+    /// Streams with a batch to hand over before the loop sleeps.
+    var pendingFeeders: [MessageStreamFeeder] = []
+    /// Hands pending stream batches over before the loop blocks; memory that never moves.
+    let streamFlush: UnsafeMutablePointer<ev_prepare>
     /// Signal watchers (stable memory) and their handler.
     var signalWatchers: [UnsafeMutablePointer<ev_signal>] = []
     var signalHandler: ((Int32) -> Void)?
@@ -88,6 +94,11 @@ public final class MailslotEngine {
             guard let loop else { return }
             MailslotEngine.from(loop).expireWaiters()
         }, 0, 0)
+        self.streamFlush = .allocate(capacity: 1)
+        CLibEv_prepare_init(streamFlush, { loop, _, _ in
+            guard let loop else { return }
+            MailslotEngine.from(loop).flushStreams()
+        })
         self.sweepTimer = .allocate(capacity: 1)
         let interval = configuration.idleSweepInterval
         CLibEv_timer_init(sweepTimer, { loop, _, _ in
@@ -109,6 +120,8 @@ public final class MailslotEngine {
         wakeTimer.deallocate()
         ev_timer_stop(loop, sweepTimer)
         sweepTimer.deallocate()
+        ev_prepare_stop(loop, streamFlush)
+        streamFlush.deallocate()
         for watcher in signalWatchers {
             ev_signal_stop(loop, watcher)
             watcher.deallocate()
@@ -323,7 +336,8 @@ public final class MailslotEngine {
         closedStatistics.add(record.statistics)
         if !record.ring.isPinned { record.ring.releaseStorageIfEmpty() }
         record.liveWaiters = 0
-        for waiter in record.waiters.removeAll() { complete(waiter, .failure(.invalidHandle)) }
+        let aborted = MailslotError.operationAborted("\(record.name.fullName) was closed while the read was pending")
+        for waiter in record.waiters.removeAll() { complete(waiter, .failure(aborted)) }
     }
 
     /// Sweeps a ring must stay idle (empty, nothing received) before its storage is freed: a

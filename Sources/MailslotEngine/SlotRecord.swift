@@ -221,7 +221,8 @@ final class SlotRecord {
 }
 
 /// A read that waits on the loop for the next message (the async and callback read paths).
-final class PendingRead {
+/// Touched only on the loop thread; other threads (a cancelled task) only carry it back there.
+final class PendingRead: @unchecked Sendable {
     typealias Completion = (Result<([UInt8], MessageOrigin?), MailslotError>) -> Void
 
     /// Monotonic seconds after which the read fails with a timeout; `nil` waits forever.

@@ -146,7 +146,6 @@ struct EngineBehaviourTests {
     @Test("an opt-in waiting write succeeds once the server makes room")
     func waitingWriteSucceeds() async throws {
         let thread = try MailslotEngineThread()
-        defer { thread.shutdown() }
         let path = uniqueMailslotPath("room")
         let server = try await thread.createMailslot(named: "\\\\.\\mailslot\\" + path, readTimeout: .forever)
         let client = try MailslotClient(try MailslotName(localPath: path))
@@ -211,7 +210,6 @@ struct EngineBehaviourTests {
     @Test("an async read with a finite timeout fails with a timeout")
     func asyncTimeout() async throws {
         let thread = try MailslotEngineThread()
-        defer { thread.shutdown() }
         let server = try await thread.createMailslot(named: "\\\\.\\mailslot\\" + uniqueMailslotPath("at"), readTimeout: .milliseconds(50))
         await #expect(throws: MailslotError.timeout) { try await server.read() }
         try await server.setReadTimeout(.immediate)

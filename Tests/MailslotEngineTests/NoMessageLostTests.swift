@@ -98,10 +98,10 @@ struct NoMessageLostTests {
         }
         for writer in fleet.waitForAll() { #expect(writer.code == 0, "\(writer.stderr)") }
         #expect(fleet.violation(in: messages) == nil, "\(fleet.violation(in: messages) ?? "")")
-        let statistics = await thread.run { engine in engine.statistics }
+        let statistics = try await thread.run { engine in engine.statistics }
         #expect(statistics.drops.total == 0)
         await server.close()
-        thread.shutdown()
+        await thread.shutdown()
     }
 
     @Test("a slow reader: waiting writers all get through, writers that do not wait are refused, nothing is dropped")

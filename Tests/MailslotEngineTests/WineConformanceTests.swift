@@ -157,7 +157,6 @@ struct WineConformanceTests {
     @Test("49 to 52: an async read stays pending on an empty mailslot and completes with the write")
     func case49to52() async throws {
         let thread = try MailslotEngineThread()
-        defer { thread.shutdown() }
         let path = uniqueMailslotPath("c49")
         let server = try await thread.createMailslot(named: "\\\\.\\mailslot\\" + path)
         let pending = Task { try await server.read() }

@@ -1,0 +1,29 @@
+import Glibc
+
+/// A value guarded by a `pthread_mutex_t`, for the few places threads meet (the engine
+/// thread's jobs, message streams, cancellable reads).
+///
+/// Not `Synchronization.Mutex`: on Linux its lock is invisible to ThreadSanitizer, which then
+/// reports every access it guards as a race; a pthread mutex is intercepted, so the sanitizer
+/// runs check these hand-overs for real.
+final class ThreadLock<Value>: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t> = .allocate(capacity: 1)
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` with the value, holding the lock.
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}
