@@ -3,7 +3,7 @@ import PackageDescription
 
 // Module graph (arrows: "depends on"); only MailslotEngine touches libc and libev.
 //
-//   mailslot (CLI) ──> MailslotEngine ──> CLibEv (libev, system library)
+//   mailslot (CLI) ──> MailslotEngine ──> CLibEv (libev, system library), swift-log
 //                           ├──────────> MailslotRing
 //                           ├──────────> MailslotWire (MS-MAIL codec, pure)
 //                           └──────────> MailslotCore
@@ -17,7 +17,10 @@ let package = Package(
         .executable(name: "mailslot", targets: ["mailslot"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The engine logs what it cannot report through a return value (failed receives,
+        // relays, forwards; corrupt shared-memory rings), rate-limited: a small, standard API.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
@@ -25,7 +28,12 @@ let package = Package(
         // Test (debug) builds check the ring's invariants on every operation.
         .target(name: "MailslotRing", swiftSettings: [.define("MAILSLOT_INTERNAL_CHECKS", .when(configuration: .debug))]),
         .target(name: "MailslotWire"),
-        .target(name: "MailslotEngine", dependencies: ["CLibEv", "MailslotCore", "MailslotRing", "MailslotWire"]),
+        .target(
+            name: "MailslotEngine",
+            dependencies: [
+                "CLibEv", "MailslotCore", "MailslotRing", "MailslotWire", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "mailslot",
             dependencies: [
@@ -41,7 +49,10 @@ let package = Package(
         .testTarget(name: "MailslotWireTests", dependencies: ["MailslotWire"], exclude: ["Vectors", "Fuzz"]),
         .testTarget(
             name: "MailslotEngineTests",
-            dependencies: ["MailslotEngine", "MailslotTestSupport", "mailslot", "mailslot-netlogon-responder"],
+            dependencies: [
+                "MailslotEngine", "MailslotTestSupport", "mailslot", "mailslot-netlogon-responder",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             exclude: ["Interop"]
         ),
     ]

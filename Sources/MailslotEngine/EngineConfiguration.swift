@@ -1,3 +1,4 @@
+import Logging
 import MailslotCore
 
 /// Tunables of a ``MailslotEngine``.
@@ -39,6 +40,14 @@ public struct EngineConfiguration: Sendable {
     /// otherwise. Default ``WriterAccess/anyone``, as on Windows (any process that knows the
     /// name may write); the creator and root may always write. See `docs/security.md`.
     public var writers: WriterAccess = .anyone
+    /// Where the engine reports trouble it cannot return to a caller: failed receives, relays
+    /// and forwards of the datagram service, corrupt shared-memory rings, writers that died
+    /// mid-write. Warnings only, each kind at most once per ``logInterval`` (with a count of
+    /// those held back); never one per message. Default: a logger labelled `mailslot`, which
+    /// goes wherever `LoggingSystem` was bootstrapped (stderr when it was not).
+    public var logger = Logger(label: "mailslot")
+    /// Seconds between two warnings of one kind. Default 10.
+    public var logInterval: Double = 10
     /// The open-file limit the engine raises the process to, for thousands of mailslots.
     public var wantedOpenFiles: Int = 1 << 17
 

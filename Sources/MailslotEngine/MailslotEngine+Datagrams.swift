@@ -39,8 +39,15 @@ extension MailslotEngine {
     /// event (level-triggered: what is left raises the event again).
     func handleOutbox() {
         guard let service = datagramService else { return }
+        let failedBefore = service.statistics.forwardFailed
         for _ in 0..<configuration.batchesPerEvent {
             guard service.outbox.forward(through: service.fd, port: service.port, statistics: &service.statistics) else { break }
+        }
+        let failed = service.statistics.forwardFailed &- failedBefore
+        if failed > 0 {
+            log.warning(
+                .forwardFailed, "the kernel refused \(failed) outgoing datagram(s) of this host's writers "
+                    + "(a full send buffer or an unreachable network)", now: system_monotonicSeconds())
         }
     }
 
@@ -93,6 +100,10 @@ extension MailslotEngine {
         for _ in 0..<configuration.batchesPerEvent {
             handleUnhandledDatagrams(service)
             let count = service.receiveBatch()
+            if let error = service.lastReceiveError {
+                service.lastReceiveError = nil
+                log.warning(.serviceReceiveFailed, "the datagram service's receive failed: \(error)", now: system_monotonicSeconds())
+            }
             handleUnhandledDatagrams(service)
             while let slot = service.touchedSlots.popLast() {
                 if let record = slots[slot] { deliver(record) }
@@ -166,7 +177,11 @@ extension MailslotEngine {
         case .success(.processed): service.statistics.relayed &+= 1
         case .success(.wouldBlock): service.statistics.drops.queueFull &+= 1
         case .failure(let error) where error.errno == EMSGSIZE: service.statistics.drops.oversize &+= 1
-        case .failure: service.statistics.drops.unknownMailslot &+= 1
+        case .failure(let error) where error.errno == ECONNREFUSED || error.errno == ENOENT:
+            service.statistics.drops.unknownMailslot &+= 1  // no such mailslot here: normal traffic
+        case .failure(let error):
+            service.statistics.drops.unknownMailslot &+= 1
+            log.warning(.relayFailed, "relaying a remote message to a local mailslot failed: \(error)", now: system_monotonicSeconds())
         }
     }
 }

@@ -182,6 +182,7 @@ extension MailslotEngine {
     private func noteReceiveError(_ error: SyscallError, on record: SlotRecord) {
         record.statistics.receiveErrors &+= 1
         lastReceiveError = error
+        log.warning(.receiveFailed, "receiving for \(record.name.fullName) failed: \(error)", now: system_monotonicSeconds())
     }
 
     /// The rare path: a datagram longer than the size estimate arrived split between ring space

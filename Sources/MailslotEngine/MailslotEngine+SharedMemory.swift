@@ -51,8 +51,12 @@ extension MailslotEngine {
     /// unblock timeout, counts it, and delivers what follows.
     func checkSharedMemoryStall(index: Int) {
         guard index < slots.count, let record = slots[index], let sharedMemory = record.sharedMemory else { return }
-        if sharedMemory.reader.unblockIfStalled(now: system_monotonicSeconds(), timeout: sharedMemory.unblockTimeout) {
+        let now = system_monotonicSeconds()
+        if sharedMemory.reader.unblockIfStalled(now: now, timeout: sharedMemory.unblockTimeout) {
             record.statistics.drops.writerDied &+= 1
+            log.warning(
+                .writerDied, "\(record.name.fullName): a shared-memory writer left a record uncommitted for "
+                    + "\(sharedMemory.unblockTimeout) s (it died or stalled); the record was skipped", now: now)
         }
         guard case .pending = sharedMemory.reader.next() else {
             ev_timer_stop(loop, sharedMemory.stallTimer)

@@ -71,6 +71,8 @@ public final class MailslotEngine {
     var datagramService: DatagramService?
     /// The service's counters once it stopped.
     var stoppedDatagramStatistics: DatagramStatistics?
+    /// Warnings, rate-limited per kind.
+    var log: RateLimitedLog
 
     /// Traffic and drop counters summed over every mailslot this engine has had, open or closed.
     public var statistics: MailslotStatistics {
@@ -89,6 +91,7 @@ public final class MailslotEngine {
         self.configuration = configuration
         self.batch = ReceiveBatch(capacity: max(1, configuration.batchSize), largestMessage: MessageSizeLimit.local)
         self.ringBudget = RingMemoryBudget(limit: configuration.ringMemoryLimit)
+        self.log = RateLimitedLog(logger: configuration.logger, interval: configuration.logInterval)
         self.wakeTimer = .allocate(capacity: 1)
         CLibEv_timer_init(wakeTimer, { loop, _, _ in
             guard let loop else { return }

@@ -63,6 +63,8 @@ final class SlotRecord {
     /// `true` once the handle may be held by another process too (passed, inherited or
     /// adopted): closing it then leaves the kernel queue to them.
     var shared = false
+    /// ``MailslotStatistics/sharedMemoryResets`` when last reported in the log.
+    var reportedResets: UInt64 = 0
     /// `received` at the last idle sweep (a ring that received nothing since is idle).
     var receivedAtSweep: UInt64 = 0
     /// Sweeps in a row that found the ring idle.

@@ -177,6 +177,10 @@ struct SharedMemoryTests {
         let received = server.standardOutput.split(separator: "\n").filter { $0.hasPrefix("socket ") }
         #expect(received.count == 20)
         #expect(server.standardError.contains("ring resets after corruption"), "\(server.standardError)")
+        // The engine logged it, once: resets repeat at traffic rate, warnings at most every 10 s.
+        let warnings = server.standardError.split(separator: "\n").filter { $0.contains("written outside the protocol") }
+        #expect(warnings.count == 1, "\(server.standardError)")
+        #expect(warnings.first?.contains("warning") == true)
     }
 
     @Test("a reader that spins before sleeping (sharedMemorySpin) takes 20,000 messages from a writer process, in order")

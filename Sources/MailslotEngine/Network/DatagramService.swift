@@ -38,6 +38,8 @@ final class DatagramService {
     @exclusivity(unchecked) var statistics = DatagramStatistics()
     /// Slots that got messages in the current batch (delivered once at its end).
     @exclusivity(unchecked) var touchedSlots: [Int] = []
+    /// The last receive failure not reported yet (the engine logs and clears it).
+    var lastReceiveError: SyscallError?
     /// Datagrams the last `recvmmsg` filled (their headers need resetting before the next).
     private(set) var batchCount = 0
     /// The first datagram of the batch not handled yet. Handling goes by this shared cursor, so
@@ -139,6 +141,7 @@ final class DatagramService {
             result = try system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC))
         } catch {
             statistics.receiveErrors &+= 1
+            lastReceiveError = error
             return 0
         }
         guard case .processed(let count) = result else { return 0 }
