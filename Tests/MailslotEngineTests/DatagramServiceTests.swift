@@ -38,9 +38,12 @@ struct DatagramServiceTests {
         return path
     }
 
-    func run(_ engine: MailslotEngine, until done: () -> Bool) {
+    /// Runs the loop in 10 ms steps until `done` (at most 2 s).
+    static func run(_ engine: MailslotEngine, until done: () -> Bool) {
         for _ in 0..<200 where !done() { engine.runOnce(timeout: 0.01) }
     }
+
+    func run(_ engine: MailslotEngine, until done: () -> Bool) { Self.run(engine, until: done) }
 
     @Test("a unicast write reaches the computer's mailslot with its origin")
     func unicastWithOrigin() throws {

@@ -9,8 +9,15 @@ import Testing
 /// domain, relaying turned off, and a service bound to one address.
 @Suite("Remote senders who lie")
 struct NetworkHardeningTests {
-    func run(_ engine: MailslotEngine, until done: () -> Bool) {
-        for _ in 0..<200 where !done() { engine.runOnce(timeout: 0.01) }
+    func run(_ engine: MailslotEngine, until done: () -> Bool) { DatagramServiceTests.run(engine, until: done) }
+
+    /// An engine running the datagram service on an ephemeral port with `settings` (file keys).
+    func serviceEngine(_ settings: [(String, String)]) throws -> (MailslotEngine, UInt16) {
+        let engine = try MailslotEngine()
+        var configuration = DatagramServiceTests.network("RECEIVER", port: 0)
+        for (key, value) in settings { try configuration.set(key, to: value) }
+        try engine.startDatagramService(configuration)
+        return (engine, try #require(engine.datagramPort))
     }
 
     /// Opens `\\VICTIM\mailslot\x` with name queries going to a hostile name service that
@@ -50,11 +57,7 @@ struct NetworkHardeningTests {
     @Test("a source allow-list: datagrams from elsewhere are dropped and counted as access-denied")
     func sourceAllowList() throws {
         for (allowed, delivered) in [("10.0.0.0/8", UInt64(0)), ("127.0.0.0/8", UInt64(1))] {
-            let engine = try MailslotEngine()
-            var configuration = DatagramServiceTests.network("RECEIVER", port: 0)
-            try configuration.set("allow-from", to: "192.168.0.0/16, \(allowed)")
-            try engine.startDatagramService(configuration)
-            let port = try #require(engine.datagramPort)
+            let (engine, port) = try serviceEngine([("allow-from", "192.168.0.0/16, \(allowed)")])
             let path = uniqueMailslotPath("allow")
             let server = try engine.createMailslot(MailslotName(localPath: path))
             var got = 0
@@ -93,11 +96,7 @@ struct NetworkHardeningTests {
 
     @Test("relaying turned off: a remote message for another process's mailslot is counted as unknown, not handed on")
     func relayOptOut() throws {
-        let engine = try MailslotEngine()
-        var configuration = DatagramServiceTests.network("RECEIVER", port: 0)
-        try configuration.set("relay", to: "no")
-        try engine.startDatagramService(configuration)
-        let port = try #require(engine.datagramPort)
+        let (engine, port) = try serviceEngine([("relay", "no")])
         let owner = try MailslotEngine()
         let path = uniqueMailslotPath("norelay")
         let server = try owner.createMailslot(MailslotName(localPath: path), readTimeout: .immediate)
@@ -113,11 +112,7 @@ struct NetworkHardeningTests {
 
     @Test("a service bound to one address takes datagrams sent to it, and none sent to another")
     func bindAddress() throws {
-        let engine = try MailslotEngine()
-        var configuration = DatagramServiceTests.network("RECEIVER", port: 0)
-        try configuration.set("bind", to: "127.0.0.2")
-        try engine.startDatagramService(configuration)
-        let port = try #require(engine.datagramPort)
+        let (engine, port) = try serviceEngine([("bind", "127.0.0.2")])
         let raw = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))
         defer { system_close(raw) }
         let junk = [UInt8](repeating: 0x10, count: 40)

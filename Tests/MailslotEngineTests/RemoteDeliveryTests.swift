@@ -29,9 +29,7 @@ struct RemoteDeliveryTests {
         }
     }
 
-    func run(_ engine: MailslotEngine, until done: () -> Bool) {
-        for _ in 0..<300 where !done() { engine.runOnce(timeout: 0.01) }
-    }
+    func run(_ engine: MailslotEngine, until done: () -> Bool) { DatagramServiceTests.run(engine, until: done) }
 
     @Test("a callback that runs the loop mid-batch: every remote message arrives once, in order, on both mailslots")
     func nestedLoopMidBatch() throws {

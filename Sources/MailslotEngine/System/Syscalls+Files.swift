@@ -132,14 +132,7 @@ func system_listFolder(_ folder: Int32) -> [String] {
     }
     defer { closedir(directory) }
     rewinddir(directory)
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if name != "." && name != ".." { names.append(name) }
-    }
-    return names
+    return system_readNames(directory)
 }
 
 /// This process's effective uid and gid.

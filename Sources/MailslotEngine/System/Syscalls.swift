@@ -199,6 +199,11 @@ func system_unlink(_ path: String) {
 func system_listDirectory(_ path: String) -> [String] {
     guard let directory = opendir(path) else { return [] }
     defer { closedir(directory) }
+    return system_readNames(directory)
+}
+
+/// The names an open directory stream holds (without `.` and `..`).
+func system_readNames(_ directory: OpaquePointer) -> [String] {
     var names: [String] = []
     while let entry = readdir(directory) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
