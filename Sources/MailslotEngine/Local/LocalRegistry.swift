@@ -114,13 +114,16 @@ final class LocalRegistry {
     func trustedEntry(_ endpoint: LocalEndpoint, peer: (inode: UInt64, uid: UInt32)?) -> RegistryEntry? {
         let deadline = system_monotonicSeconds() + 0.2
         while true {
-            if let entry = entry(endpoint) {
-                if let peer {
-                    if entry.socketInode == peer.inode, entry.fileOwner == peer.uid { return entry }
-                } else if entry.fileOwner == 0 || entry.fileOwner == system_effectiveIDs().uid {
-                    return entry
-                }
+            let entry = entry(endpoint)
+            guard let peer else {
+                // Without the kernel's word, waiting cannot make an entry more believable.
+                guard let entry, entry.fileOwner == 0 || entry.fileOwner == system_effectiveIDs().uid else { return nil }
+                return entry
             }
+            if let entry, entry.socketInode == peer.inode {
+                return entry.fileOwner == peer.uid ? entry : nil
+            }
+            // Missing, or naming another socket: its creator may be between bind and publish.
             guard problem == nil, system_monotonicSeconds() < deadline else { return nil }
             usleep(2000)
         }
