@@ -3,7 +3,7 @@ import PackageDescription
 
 // Module graph (arrows: "depends on"); only MailslotEngine touches libc and libev.
 //
-//   mailslot (CLI) ──> MailslotEngine ──> CLibEv (libev, system library), swift-log
+//   mailslot (CLI) ──> MailslotEngine ──> CLibEv (libev, system library), swift-log, swift-metrics
 //                           ├──────────> MailslotRing
 //                           ├──────────> MailslotWire (MS-MAIL codec, pure)
 //                           └──────────> MailslotCore
@@ -21,6 +21,8 @@ let package = Package(
         // The engine logs what it cannot report through a return value (failed receives,
         // relays, forwards; corrupt shared-memory rings), rate-limited: a small, standard API.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Counters and gauges for whatever metrics backend the embedding service bootstraps.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
@@ -32,6 +34,7 @@ let package = Package(
             name: "MailslotEngine",
             dependencies: [
                 "CLibEv", "MailslotCore", "MailslotRing", "MailslotWire", .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .executableTarget(
@@ -52,6 +55,7 @@ let package = Package(
             dependencies: [
                 "MailslotEngine", "MailslotTestSupport", "mailslot", "mailslot-netlogon-responder",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             exclude: ["Interop"]
         ),

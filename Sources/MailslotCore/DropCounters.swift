@@ -72,6 +72,8 @@ public struct MailslotStatistics: Hashable, Sendable {
     public var received: UInt64 = 0
     /// Messages handed to a reader.
     public var delivered: UInt64 = 0
+    /// Bytes of the messages handed to a reader.
+    public var deliveredBytes: UInt64 = 0
     /// Datagrams dropped, by cause.
     public var drops = DropCounters()
     /// Receive calls that failed with an error other than "nothing to read" (the datagrams stay
@@ -94,6 +96,7 @@ public struct MailslotStatistics: Hashable, Sendable {
     public mutating func add(_ other: MailslotStatistics) {
         received &+= other.received
         delivered &+= other.delivered
+        deliveredBytes &+= other.deliveredBytes
         drops.add(other.drops)
         receiveErrors &+= other.receiveErrors
         sharedMemoryResets &+= other.sharedMemoryResets

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Logging
 import MailslotCore
 
@@ -48,6 +49,11 @@ public struct EngineConfiguration: Sendable {
     public var logger = Logger(label: "mailslot")
     /// Seconds between two warnings of one kind. Default 10.
     public var logInterval: Double = 10
+    /// Where the engine's counters and gauges go (see `mailslot_*` in docs/architecture.md),
+    /// updated from its statistics once per ``idleSweepInterval``. `nil` (the default): the
+    /// factory `MetricsSystem` was bootstrapped with, and no metrics work at all when it was
+    /// not.
+    public var metricsFactory: (any MetricsFactory)?
     /// The open-file limit the engine raises the process to, for thousands of mailslots.
     public var wantedOpenFiles: Int = 1 << 17
 

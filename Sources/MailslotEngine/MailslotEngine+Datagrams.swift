@@ -163,6 +163,7 @@ extension MailslotEngine {
     private func deliverDirectly(_ record: SlotRecord, _ payload: UnsafeRawBufferPointer, origin: MessageOrigin) {
         record.statistics.received &+= 1
         record.statistics.delivered &+= 1
+        record.statistics.deliveredBytes &+= UInt64(payload.count)
         record.borrowed = true
         if let bytesHandler = record.bytesHandler { bytesHandler(payload) } else { record.handler?(payload, origin) }
         record.borrowed = false

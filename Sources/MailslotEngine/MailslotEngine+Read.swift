@@ -43,7 +43,7 @@ extension MailslotEngine {
                 record.unpin()
                 guard let waiter = record.popLiveWaiter() else { break }
                 let origin = record.nextOrigin
-                record.consumeNext()
+                record.consumeNext(bytes: copy.count)
                 record.liveWaiters -= 1
                 complete(waiter, .success((copy, origin)))
             } else if record.liveWaiters > 0, record.sharedMemory != nil, !prepareSharedMemoryToSleep(record) {
@@ -123,7 +123,7 @@ extension MailslotEngine {
             record.borrowed = false
             record.unpin()
             guard record.isOpen else { return .closed }
-            record.consumeNext()
+            record.consumeNext(bytes: bytes.count)
         }
         return .again
     }
@@ -158,7 +158,7 @@ extension MailslotEngine {
                 let result = body(bytes)
                 record.borrowed = false
                 record.unpin()
-                if consume, slots[handle.index] === record { record.consumeNext() }
+                if consume, slots[handle.index] === record { record.consumeNext(bytes: bytes.count) }
                 record.sharedMemory?.wakeWaitingWriters()
                 resumeIfPaused(record)
                 return result

@@ -73,6 +73,8 @@ public final class MailslotEngine {
     var stoppedDatagramStatistics: DatagramStatistics?
     /// Warnings, rate-limited per kind.
     var log: RateLimitedLog
+    /// Counters and gauges, when there is a metrics backend.
+    let metrics: EngineMetrics?
 
     /// Traffic and drop counters summed over every mailslot this engine has had, open or closed.
     public var statistics: MailslotStatistics {
@@ -92,6 +94,7 @@ public final class MailslotEngine {
         self.batch = ReceiveBatch(capacity: max(1, configuration.batchSize), largestMessage: MessageSizeLimit.local)
         self.ringBudget = RingMemoryBudget(limit: configuration.ringMemoryLimit)
         self.log = RateLimitedLog(logger: configuration.logger, interval: configuration.logInterval)
+        self.metrics = EngineMetrics.make(configuration.metricsFactory)
         self.wakeTimer = .allocate(capacity: 1)
         CLibEv_timer_init(wakeTimer, { loop, _, _ in
             guard let loop else { return }
@@ -106,7 +109,9 @@ public final class MailslotEngine {
         let interval = configuration.idleSweepInterval
         CLibEv_timer_init(sweepTimer, { loop, _, _ in
             guard let loop else { return }
-            MailslotEngine.from(loop).sweepIdleRings()
+            let engine = MailslotEngine.from(loop)
+            engine.sweepIdleRings()
+            engine.reportMetrics()
         }, interval, interval)
         system_raiseOpenFileLimit(wanted: configuration.wantedOpenFiles)
         ev_set_userdata(loop, Unmanaged.passUnretained(self).toOpaque())

@@ -64,7 +64,7 @@ public final class MailslotServer {
         }
         let length = try outcome.get()
         let record = try engine.record(handle)
-        record.consumeNext()
+        record.consumeNext(bytes: length)
         engine.resumeIfPaused(record)
         return length
     }

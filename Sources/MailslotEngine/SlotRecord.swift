@@ -136,7 +136,7 @@ final class SlotRecord {
     }
 
     /// Pins the next message: the socket ring's first (what came by socket is read first),
-    /// else the shared-memory ring's. It stays in place until ``unpin()`` and ``consumeNext()``.
+    /// else the shared-memory ring's. It stays in place until ``unpin()`` and ``consumeNext(bytes:)``.
     @inline(__always)
     func pinNext(loop: OpaquePointer) -> UnsafeRawBufferPointer? {
         if let bytes = ring.pinNext() {
@@ -156,10 +156,11 @@ final class SlotRecord {
         if !pinnedFromSharedMemory { ring.unpin() }
     }
 
-    /// Consumes the message ``pinNext(loop:)`` returned: frees its space and counts it
-    /// delivered.
+    /// Consumes the message ``pinNext(loop:)`` returned (`bytes` long): frees its space and
+    /// counts it delivered.
     @inline(__always)
-    func consumeNext() {
+    func consumeNext(bytes: Int) {
+        statistics.deliveredBytes &+= UInt64(bytes)
         if pinnedFromSharedMemory {
             sharedMemoryBorrowed?._withUnsafeGuaranteedRef { $0.consumeNext() }
             statistics.received &+= 1
