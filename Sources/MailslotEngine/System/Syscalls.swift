@@ -153,17 +153,6 @@ func system_open(_ path: String, flags: Int32, mode: UInt32 = 0o644) throws(Sysc
     try syscallOrThrow("open") { Glibc.open(path, flags | O_CLOEXEC, mode) }
 }
 
-/// `flock(2)`, waiting for the lock.
-func system_flock(_ fd: Int32, exclusive: Bool) throws(SyscallError) {
-    _ = try syscallOrThrow("flock") { flock(fd, exclusive ? LOCK_EX : LOCK_SH) }
-}
-
-/// `true` when the open file still has a name (`fstat` link count above 0).
-func system_isLinked(_ fd: Int32) -> Bool {
-    var status = stat()
-    return fstat(fd, &status) == 0 && status.st_nlink > 0
-}
-
 /// Reads a whole small file from an open descriptor.
 func system_readAll(_ fd: Int32) throws(SyscallError) -> [UInt8] {
     var result: [UInt8] = []
@@ -175,24 +164,6 @@ func system_readAll(_ fd: Int32) throws(SyscallError) -> [UInt8] {
         if count == 0 { return result }
         result += chunk[0..<count]
     }
-}
-
-/// Replaces the content of an open file with `bytes`.
-func system_rewrite(_ fd: Int32, _ bytes: [UInt8]) throws(SyscallError) {
-    _ = try syscallOrThrow("ftruncate") { ftruncate(fd, 0) }
-    _ = try bytes.withUnsafeBytes { buffer in
-        Result { () throws(SyscallError) in try syscallOrThrow("pwrite") { pwrite(fd, buffer.baseAddress, buffer.count, 0) } }
-    }.get()
-}
-
-/// Creates a directory that every user may add entries to (sticky, like /tmp).
-func system_makeSharedDirectory(_ path: String) {
-    if mkdir(path, 0o1777) == 0 { _ = chmod(path, 0o1777) }
-}
-
-/// `unlink(2)`, ignoring a missing file.
-func system_unlink(_ path: String) {
-    _ = Glibc.unlink(path)
 }
 
 /// The names in a directory (without `.` and `..`), or `[]` when it cannot be read.
