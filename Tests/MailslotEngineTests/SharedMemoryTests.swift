@@ -13,7 +13,8 @@ struct SharedMemoryTests {
     /// A pipe whose read end is a child's stdin: lines are fed to the writer one at a time.
     final class Feed {
         let readEnd: Int32
-        let writeEnd: Int32
+        /// -1 once closed: closing a descriptor twice can close another test's, reused.
+        private(set) var writeEnd: Int32
 
         init() {
             var fds: [Int32] = [0, 0]
@@ -28,12 +29,14 @@ struct SharedMemoryTests {
         }
 
         func close() {
+            guard writeEnd >= 0 else { return }
             Glibc.close(writeEnd)
+            writeEnd = -1
         }
 
         deinit {
             Glibc.close(readEnd)
-            Glibc.close(writeEnd)
+            close()
         }
     }
 

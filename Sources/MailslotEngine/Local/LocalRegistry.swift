@@ -68,13 +68,17 @@ final class LocalRegistry {
             }
             let inode: UInt64
             do {
+                defer { system_close(fd) }  // once, whatever happens
                 try system_fchmod(fd, mode: 0o644)  // readable by every writer, whatever the umask
                 try system_writeAll(fd, entry.encoded)
                 inode = try system_fstat(fd).inode
-                system_close(fd)
+            } catch {
+                try? system_unlink(in: folder, temporary)
+                throw error.mailslotError
+            }
+            do {
                 try system_rename(in: folder, temporary, to: key)
             } catch {
-                system_close(fd)
                 try? system_unlink(in: folder, temporary)
                 if error.errno == EPERM || error.errno == EACCES || error.errno == EISDIR || error.errno == EBUSY {
                     let owner = (try? system_fileStatus(in: folder, key)).map { " (owned by uid \($0.owner))" } ?? ""
@@ -144,7 +148,10 @@ final class LocalRegistry {
         for file in system_listFolder(folder) {
             guard let status = try? system_fileStatus(in: folder, file), me == 0 || status.owner == me else { continue }
             if let endpoint = LocalEndpoint(key: file) {
-                if let inode = live[file], inode == entry(endpoint)?.socketInode { continue }
+                // Judged after its status was taken: an entry a new server published since the
+                // live list was read names a socket the kernel still knows.
+                let named = entry(endpoint)?.socketInode
+                if let named, live[file] == named || system_unixSocketOwner(inode: named) != nil { continue }
                 removeAside(file, examined: status.inode, in: folder)
             } else if file.hasPrefix(".new.") || file.hasPrefix(".old."), let pid = Self.pid(inFileName: file),
                 kill(pid, 0) != 0, errno == ESRCH
