@@ -69,23 +69,26 @@ struct InteropTests {
     func scapyDatagramsReachTheMailslot() throws {
         let lab = try NetworkLab(hosts: 2, label: "s")
         let common = ["--udp-port", "138", "--computer-name", "H2", "--domain", "TESTDOM"]
-        let test = try lab.spawn(1, binary, ["serve", "TEST", "--format", "json", "--timeout", "1500"] + common)
+        // Each server exits after the messages it expects: scapy's import alone can take seconds
+        // on a loaded machine, longer than any short read timeout. The long timeout bounds a failure.
+        let test = try lab.spawn(1, binary, ["serve", "TEST", "--format", "json", "--count", "3", "--timeout", "30000"] + common)
         #expect(test.waitForStderrLine(startingWith: "ready") != nil)
         // serve TEST owns the port; serve BROWSE is a second process, reached through the local transport.
-        let browse = try lab.spawn(1, binary, ["serve", "BROWSE", "--format", "hex", "--timeout", "1500"])
+        let browse = try lab.spawn(1, binary, ["serve", "BROWSE", "--format", "hex", "--count", "1", "--timeout", "30000"])
         #expect(browse.waitForStderrLine(startingWith: "ready") != nil)
         let script = "/" + #filePath.split(separator: "/").dropLast().joined(separator: "/") + "/Interop/scapy_send.py"
+        // The misaddressed datagram goes first, so its drop is counted before the third message ends serve.
         let cases = [
+            "16:2:0:PYHOST:ELSEWHERE:00:\\MAILSLOT\\TEST:6e6f7420666f72207573",
             "16:2:0:PYHOST:H2:00:\\MAILSLOT\\TEST:68656c6c6f",
             "17:10:0:PYHOST:TESTDOM:00:\\MAILSLOT\\TEST:00ff0102",
             "17:2:1000:PYHOST:TESTDOM:1d:\\MAILSLOT\\BROWSE:0100" + String(repeating: "ab", count: 48),
             "16:14:1000:TORTURE_TEST:H2:00:\\mailslot\\test:" + String(repeating: "7a", count: 424),
-            "16:2:0:PYHOST:ELSEWHERE:00:\\MAILSLOT\\TEST:6e6f7420666f72207573",
         ]
         let sent = try lab.run(0, "/usr/bin/python3", [script, lab.address(1), "138", lab.address(0)] + cases)
         #expect(sent.code == 0, "\(sent.stderr)")
-        _ = test.waitForExit(timeout: 10)
-        _ = browse.waitForExit(timeout: 10)
+        _ = test.waitForExit(timeout: 40)
+        _ = browse.waitForExit(timeout: 40)
         let lines = test.standardOutput.split(separator: "\n")
         #expect(lines.count == 3, "\(test.standardOutput)")
         #expect(lines.first?.contains("\"hex\":\"68656c6c6f\",\"from\":{\"address\":\"10.138.0.1:") == true)

@@ -27,14 +27,16 @@ struct MultiHostTests {
         // H1 and H2 run the datagram service inside serve (embedded); H3 runs a relay and a
         // plain serve, so its message crosses the local transport.
         var servers: [ChildProcess] = []
-        for index in 0..<2 {
-            let server = try lab.spawn(index, binary, ["serve", "x", "--udp-port", "138", "--computer-name", "H\(index + 1)", "--timeout", "1500", "--format", "json"] + common)
+        // Each server exits after the messages it expects (a short read timeout would race a
+        // slow start of the writers on a loaded machine), and the long timeout bounds a failure.
+        for (index, expected) in [2, 3].enumerated() {
+            let server = try lab.spawn(index, binary, ["serve", "x", "--udp-port", "138", "--computer-name", "H\(index + 1)", "--count", "\(expected)", "--timeout", "30000", "--format", "json"] + common)
             #expect(server.waitForStderrLine(startingWith: "ready") != nil)
             servers.append(server)
         }
         let relay = try lab.spawn(2, binary, ["relay", "--udp-port", "138", "--computer-name", "H3"] + common)
         #expect(relay.waitForStderrLine(startingWith: "ready relay") != nil)
-        let third = try lab.spawn(2, binary, ["serve", "x", "--timeout", "1500", "--format", "json"])
+        let third = try lab.spawn(2, binary, ["serve", "x", "--count", "2", "--timeout", "30000", "--format", "json"])
         #expect(third.waitForStderrLine(startingWith: "ready") != nil)
         servers.append(third)
 
@@ -45,7 +47,7 @@ struct MultiHostTests {
         let named = try lab.run(2, binary, ["write", "\\\\TESTDOM\\mailslot\\x", "domain by name", "--computer-name", "H3"] + common)
         #expect(named.code == 0, "\(named.stderr)")
 
-        for server in servers { _ = server.waitForExit(timeout: 10) }
+        for server in servers { _ = server.waitForExit(timeout: 40) }
         relay.kill(SIGINT)
         _ = relay.waitForExit(timeout: 5)
         #expect(texts(servers[0].standardOutput) == ["to all", "domain by name"])
