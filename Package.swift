@@ -4,9 +4,14 @@ import PackageDescription
 // Module graph (arrows: "depends on"); only MailslotEngine touches libc and libev.
 //
 //   mailslot (CLI) ──> MailslotEngine ──> CLibEv (libev, system library), swift-log, swift-metrics
-//                           ├──────────> MailslotRing
-//                           ├──────────> MailslotWire (MS-MAIL codec, pure)
-//                           └──────────> MailslotCore
+//        │                  ├──────────> MailslotRing
+//        │                  ├──────────> MailslotWire (MS-MAIL codec, pure)
+//        │                  └──────────> MailslotCore
+//        ├──> MailslotServiceLifecycle ──> MailslotEngine, swift-service-lifecycle
+//        └──> MailslotPrometheus ──> swift-prometheus, FlyingFox (HTTP), swift-service-lifecycle
+//
+// The core library (MailslotEngine and below) carries no service framework and no HTTP
+// server: an embedder opts into each.
 let package = Package(
     name: "swift-mailslot",
     products: [
@@ -14,6 +19,8 @@ let package = Package(
         .library(name: "MailslotRing", targets: ["MailslotRing"]),
         .library(name: "MailslotWire", targets: ["MailslotWire"]),
         .library(name: "MailslotEngine", targets: ["MailslotEngine"]),
+        .library(name: "MailslotServiceLifecycle", targets: ["MailslotServiceLifecycle"]),
+        .library(name: "MailslotPrometheus", targets: ["MailslotPrometheus"]),
         .executable(name: "mailslot", targets: ["mailslot"]),
     ],
     dependencies: [
@@ -23,6 +30,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Counters and gauges for whatever metrics backend the embedding service bootstraps.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // Graceful shutdown in a ServiceGroup (SIGTERM): MailslotServiceLifecycle only.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // /metrics for `serve|relay --metrics` and embedders who want it: MailslotPrometheus
+        // only. FlyingFox serves HTTP on plain non-blocking sockets (no SwiftNIO): a first
+        // build costs seconds, where an NIO-based server costs minutes in each of CI's three
+        // builds (debug, ASan, TSan).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        // `swift package generate-documentation` (the DocC catalog); a plugin, built only when used.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
@@ -37,11 +54,32 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        .target(
+            name: "MailslotServiceLifecycle",
+            dependencies: ["MailslotEngine", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .target(
+            name: "MailslotPrometheus",
+            dependencies: [
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "mailslot",
             dependencies: [
-                "MailslotEngine",
+                "MailslotEngine", "MailslotServiceLifecycle", "MailslotPrometheus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // The README's example: a ServiceGroup with a stream consumer and Prometheus metrics.
+        .executableTarget(
+            name: "mailslot-example-service",
+            dependencies: [
+                "MailslotServiceLifecycle", "MailslotPrometheus", .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // An example on the public API only: the NETLOGON responder smbtorture talks to.
@@ -58,6 +96,14 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             exclude: ["Interop"]
+        ),
+        .testTarget(
+            name: "MailslotServiceLifecycleTests",
+            dependencies: [
+                "MailslotServiceLifecycle", "MailslotTestSupport", "mailslot", "mailslot-example-service",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ]
         ),
     ]
 )

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real third-party peers the interop tests talk to, when missing: tshark (decodes
 # what we send), scapy (builds datagrams we receive), python3-samba (Samba's NDR parser), iproute2 (network namespaces for
-# multi-host tests), Samba's nmbd and smbtorture. Safe to run again.
+# multi-host tests), Samba's nmbd and smbtorture, curl (scrapes /metrics). Safe to run again.
 set -euo pipefail
 missing=()
-for package in tshark python3-scapy iproute2 samba python3-samba samba-testsuite; do
+for package in tshark python3-scapy iproute2 samba python3-samba samba-testsuite curl; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -18,7 +18,7 @@ public struct DropCounters: Hashable, Sendable {
     /// Dropped by the kernel because the receiving socket's buffer was full (network transport;
     /// the exact per-socket count of `SO_RXQ_OVFL`).
     public var kernelBufferFull: UInt64 = 0
-    /// Dropped because the engine's ring memory cap (``EngineConfiguration``'s
+    /// Dropped because the engine's ring memory cap (`EngineConfiguration``'s
     /// `ringMemoryLimit`) was spent, though this mailslot was below its own quota.
     public var engineMemoryFull: UInt64 = 0
     /// Queued but never read: the last server handle closed with them in the queue (Win32
@@ -31,6 +31,7 @@ public struct DropCounters: Hashable, Sendable {
     /// kernel attached them to the message; see ``WriterAccess``).
     public var accessDenied: UInt64 = 0
 
+    /// No drops.
     public init() {}
 
     /// All drops, whatever the cause.
@@ -85,6 +86,7 @@ public struct MailslotStatistics: Hashable, Sendable {
     /// Messages that came through the shared-memory ring (counted in ``received`` too).
     public var receivedThroughSharedMemory: UInt64 = 0
 
+    /// All counters at zero.
     public init() {}
 
     /// Messages received and not yet delivered or dropped at close: what is queued now (for a

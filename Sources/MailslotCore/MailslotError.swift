@@ -94,24 +94,42 @@ public enum MailslotError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Win32 error codes used by the mailslot contract.
+/// Win32 error codes used by the mailslot contract, to compare with
+/// ``MailslotError/win32Code``.
 public enum Win32Error {
+    /// `ERROR_FILE_NOT_FOUND` (2).
     public static let fileNotFound: UInt32 = 2
+    /// `ERROR_PATH_NOT_FOUND` (3).
     public static let pathNotFound: UInt32 = 3
+    /// `ERROR_ACCESS_DENIED` (5).
     public static let accessDenied: UInt32 = 5
+    /// `ERROR_INVALID_HANDLE` (6).
     public static let invalidHandle: UInt32 = 6
+    /// `ERROR_GEN_FAILURE` (31).
     public static let genFailure: UInt32 = 31
+    /// `ERROR_BAD_NETPATH` (53).
     public static let badNetPath: UInt32 = 53
+    /// `ERROR_BUSY` (170).
     public static let busy: UInt32 = 170
+    /// `ERROR_INVALID_PARAMETER` (87).
     public static let invalidParameter: UInt32 = 87
+    /// `ERROR_BROKEN_PIPE` (109).
     public static let brokenPipe: UInt32 = 109
+    /// `ERROR_SEM_TIMEOUT` (121).
     public static let semTimeout: UInt32 = 121
+    /// `ERROR_INSUFFICIENT_BUFFER` (122).
     public static let insufficientBuffer: UInt32 = 122
+    /// `ERROR_INVALID_NAME` (123).
     public static let invalidName: UInt32 = 123
+    /// `ERROR_ALREADY_EXISTS` (183).
     public static let alreadyExists: UInt32 = 183
+    /// `ERROR_FILENAME_EXCED_RANGE` (206).
     public static let filenameExceedsRange: UInt32 = 206
+    /// `ERROR_OPERATION_ABORTED` (995).
     public static let operationAborted: UInt32 = 995
+    /// `ERROR_NO_SYSTEM_RESOURCES` (1450).
     public static let noSystemResources: UInt32 = 1450
+    /// `ERROR_NOT_ENOUGH_QUOTA` (1816).
     public static let notEnoughQuota: UInt32 = 1816
 
     /// The `ERROR_*` spelling of a code.

@@ -13,6 +13,7 @@ public struct MailslotInfo: Hashable, Sendable {
     /// Win32's `MAILSLOT_NO_MESSAGE`.
     public static let win32NoMessage: UInt32 = 0xFFFF_FFFF
 
+    /// The values `GetMailslotInfo` reports (`nextMessageSize` `nil`: no message).
     public init(maxMessageSize: UInt32, nextMessageSize: Int?, messageCount: Int, readTimeout: ReadTimeout) {
         self.maxMessageSize = maxMessageSize
         self.nextMessageSize = nextMessageSize

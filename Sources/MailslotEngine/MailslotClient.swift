@@ -35,7 +35,7 @@ public final class MailslotClient: Sendable {
     /// (`\\DOMAIN\mailslot\x`, `\\*\mailslot\x`) names write MS-MAIL datagrams, per
     /// `network` (by default ``NetworkConfiguration/standard()``).
     /// A local mailslot that offers a shared-memory ring (see
-    /// ``MailslotEngine/createMailslot(_:maxMessageSize:readTimeout:sharedMemoryBytes:)``) is
+    /// ``MailslotEngine/createMailslot(_:maxMessageSize:readTimeout:sharedMemoryBytes:writers:)``) is
     /// written through it when `sharedMemory` is `true` and the server lets this process (same
     /// user, or root); otherwise, and once the server closes the ring, by socket. One writer
     /// uses one way at a time, so its messages stay in order; messages of a writer by socket
@@ -44,10 +44,10 @@ public final class MailslotClient: Sendable {
     /// A local mailslot's registry entry (its max size, who may write) is believed only when
     /// the kernel vouches for it (see `docs/security.md`). With `requiredOwner`, the open fails
     /// unless that uid owns the mailslot: a writer can refuse a name another user took first.
-    /// - Throws: ``MailslotError/fileNotFound(_:)`` when no local server has the name;
-    ///   ``MailslotError/accessDenied(_:)`` when the mailslot does not let this user write, or
+    /// - Throws: ``/MailslotCore/MailslotError/fileNotFound(_:)`` when no local server has the name;
+    ///   ``/MailslotCore/MailslotError/accessDenied(_:)`` when the mailslot does not let this user write, or
     ///   is not owned by `requiredOwner`;
-    ///   ``MailslotError/badNetPath(_:)`` when a computer name cannot be resolved.
+    ///   ``/MailslotCore/MailslotError/badNetPath(_:)`` when a computer name cannot be resolved.
     public init(
         _ name: MailslotName, network: NetworkConfiguration? = nil, sharedMemory: Bool = true, requiredOwner: UInt32? = nil
     ) throws(MailslotError) {
@@ -143,7 +143,7 @@ public final class MailslotClient: Sendable {
     /// Opens a writer that answers a message from another computer: unique datagrams to its
     /// sender's NetBIOS name, at the address and port it came from, for `mailslot`
     /// (`\MAILSLOT\…`, e.g. the reply slot a NETLOGON query names).
-    /// - Throws: ``MailslotError/invalidParameter(_:)`` when the origin or name is not usable.
+    /// - Throws: ``/MailslotCore/MailslotError/invalidParameter(_:)`` when the origin or name is not usable.
     public convenience init(replyingTo origin: MessageOrigin, mailslot: String, network: NetworkConfiguration) throws(MailslotError) {
         let endpoint = IPv4Endpoint(address: origin.ip, port: origin.port)
         let destination = origin.source
@@ -164,7 +164,7 @@ public final class MailslotClient: Sendable {
     }
 
     /// Opens a mailslot by its text (short form `x` or any full form).
-    /// - Throws: ``MailslotError/invalidName(_:)`` and as ``init(_:)``.
+    /// - Throws: ``/MailslotCore/MailslotError/invalidName(_:)`` and as ``init(_:network:sharedMemory:requiredOwner:)``.
     public convenience init(named text: String, network: NetworkConfiguration? = nil) throws(MailslotError) {
         let name: MailslotName
         do { name = try MailslotName(shortOrFull: text) } catch { throw .invalidName(error) }
@@ -180,9 +180,9 @@ public final class MailslotClient: Sendable {
 
     /// Appends one message (Win32 `WriteFile`). Never blocks.
     ///
-    /// - Throws: ``MailslotError/messageTooLarge(size:limit:)`` (nothing sent);
-    ///   ``MailslotError/queueFull`` when the server cannot take it now (nothing sent);
-    ///   ``MailslotError/serverGone`` once the server closed or died.
+    /// - Throws: ``/MailslotCore/MailslotError/messageTooLarge(size:limit:)`` (nothing sent);
+    ///   ``/MailslotCore/MailslotError/queueFull`` when the server cannot take it now (nothing sent);
+    ///   ``/MailslotCore/MailslotError/serverGone`` once the server closed or died.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) {
         if let remote { return try remote.withWriter { writer throws(MailslotError) in try writer.send(bytes) } }
         guard bytes.count <= messageLimit else { throw .messageTooLarge(size: bytes.count, limit: messageLimit) }
@@ -192,7 +192,7 @@ public final class MailslotClient: Sendable {
 
     /// Appends one message; waits up to `timeoutMilliseconds` for room when the server's queue
     /// is full (`nil`: as long as it takes).
-    /// - Throws: as ``write(_:)``, with ``MailslotError/queueFull`` only once the wait is over.
+    /// - Throws: as `write(_:)`, with ``/MailslotCore/MailslotError/queueFull`` only once the wait is over.
     public func write(_ bytes: UnsafeRawBufferPointer, waitingUpTo timeoutMilliseconds: Int?) throws(MailslotError) {
         if let remote {  // waits only for room in the host service's outbox
             let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
@@ -241,12 +241,14 @@ public final class MailslotClient: Sendable {
     /// Sends the messages waiting in `batch`, in order, with as few system calls as it takes
     /// (`sendmmsg`); sent messages leave the batch, unsent ones stay in it.
     ///
-    /// - Parameter timeoutMilliseconds: how long to wait for room when the server's queue is
-    ///   full: `0` (the default) never waits, `nil` waits as long as it takes.
+    /// - Parameters:
+    ///   - batch: the messages to send.
+    ///   - timeoutMilliseconds: how long to wait for room when the server's queue is full: `0`
+    ///     (the default) never waits, `nil` waits as long as it takes.
     /// - Returns: how many messages were sent; fewer than the batch held only when the queue
     ///   stayed full (the rest stay in `batch`).
-    /// - Throws: ``MailslotError/messageTooLarge(size:limit:)`` when a waiting message is larger
-    ///   than ``messageLimit`` (nothing is sent); ``MailslotError/serverGone`` once the server
+    /// - Throws: ``/MailslotCore/MailslotError/messageTooLarge(size:limit:)`` when a waiting message is larger
+    ///   than ``messageLimit`` (nothing is sent); ``/MailslotCore/MailslotError/serverGone`` once the server
     ///   closed or died.
     @discardableResult
     public func write(_ batch: MailslotWriteBatch, waitingUpTo timeoutMilliseconds: Int? = 0) throws(MailslotError) -> Int {

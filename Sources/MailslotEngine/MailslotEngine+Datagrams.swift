@@ -8,8 +8,8 @@ extension MailslotEngine {
     /// Runs the host's NetBIOS datagram service in this engine: from now on mailslot writes from
     /// other computers reach every mailslot on this host (this engine's directly, other
     /// processes' through the local transport).
-    /// - Throws: ``MailslotError/alreadyExists(_:)`` when another process owns the port;
-    ///   ``MailslotError/invalidParameter(_:)`` for a privileged port without the privilege.
+    /// - Throws: ``/MailslotCore/MailslotError/alreadyExists(_:)`` when another process owns the port;
+    ///   ``/MailslotCore/MailslotError/invalidParameter(_:)`` for a privileged port without the privilege.
     public func startDatagramService(_ configuration: NetworkConfiguration) throws(MailslotError) {
         guard datagramService == nil else { throw .invalidParameter("the datagram service already runs in this engine") }
         let service = try DatagramService(configuration: configuration)
@@ -62,7 +62,7 @@ extension MailslotEngine {
 
     /// Stops the datagram service and frees its port. Datagrams this host's writers left in its
     /// outbox are sent first. Datagrams still in its socket's queue are
-    /// read and counted as unread at close (``DropCounters/closedUnread``), so the counters add
+    /// read and counted as unread at close (``/MailslotCore/DropCounters/closedUnread``), so the counters add
     /// up: every datagram that reached the socket is delivered, relayed, or dropped by cause.
     public func stopDatagramService() {
         guard let service = datagramService else { return }

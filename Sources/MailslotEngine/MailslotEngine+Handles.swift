@@ -8,7 +8,7 @@ extension MailslotEngine {
     ///
     /// - Parameter fd: a descriptor from ``MailslotServer/inheritableDescriptor()`` or
     ///   ``receiveMailslot(over:)``. The engine owns it from now on.
-    /// - Throws: ``MailslotError/invalidHandle`` when `fd` is not an open descriptor, or not a
+    /// - Throws: ``/MailslotCore/MailslotError/invalidHandle`` when `fd` is not an open descriptor, or not a
     ///   mailslot server socket (then it is closed, as the engine owned it).
     public func adoptMailslot(descriptor fd: Int32) throws(MailslotError) -> MailslotServer {
         guard system_isOpenDescriptor(fd) else { throw .invalidHandle }
@@ -46,7 +46,7 @@ extension MailslotEngine {
     }
 
     /// Waits for a mailslot server handle sent with ``MailslotServer/send(over:)`` and adopts it.
-    /// - Throws: ``MailslotError/invalidHandle`` when `socket` is not open or what arrives is
+    /// - Throws: ``/MailslotCore/MailslotError/invalidHandle`` when `socket` is not open or what arrives is
     ///   not a mailslot.
     public func receiveMailslot(over socket: Int32) throws(MailslotError) -> MailslotServer {
         guard system_isOpenDescriptor(socket) else { throw .invalidHandle }
@@ -71,7 +71,7 @@ extension MailslotServer {
 
     /// Sends a duplicate of this handle over a connected Unix socket (`SCM_RIGHTS`); the receiver
     /// calls ``MailslotEngine/receiveMailslot(over:)``.
-    /// - Throws: ``MailslotError/invalidHandle`` when `socket` is not an open descriptor.
+    /// - Throws: ``/MailslotCore/MailslotError/invalidHandle`` when `socket` is not an open descriptor.
     public func send(over socket: Int32) throws(MailslotError) {
         let record = try engine.record(handle)
         guard system_isOpenDescriptor(socket) else { throw .invalidHandle }

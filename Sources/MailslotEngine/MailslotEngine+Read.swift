@@ -141,7 +141,7 @@ extension MailslotEngine {
 
     /// Waits for a message on `handle` per its read timeout, then calls `body` with it borrowed.
     /// While waiting it runs the loop, so every other mailslot keeps being served.
-    /// - Throws: ``MailslotError/busy(_:)`` when the mailslot's next message is already being
+    /// - Throws: ``/MailslotCore/MailslotError/busy(_:)`` when the mailslot's next message is already being
     ///   handled (a read from inside its own callback or `withNextMessage` body).
     func withNextMessage<R>(
         _ handle: SlotHandle, consume: Bool, _ body: (UnsafeRawBufferPointer) -> R
@@ -175,7 +175,7 @@ extension MailslotEngine {
     }
 
     /// Queues a read of the next message; `completion` runs on the loop thread with a copy of
-    /// it, or with ``MailslotError/timeout`` once the read timeout passes (at once for a
+    /// it, or with ``/MailslotCore/MailslotError/timeout`` once the read timeout passes (at once for a
     /// timeout of 0 when nothing is queued). A read that is ready completes before this returns,
     /// unless a completion is running: then right after it.
     @discardableResult

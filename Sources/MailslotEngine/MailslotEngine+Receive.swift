@@ -12,7 +12,7 @@ enum IngestOutcome {
     case drained
     /// The ring cannot take a batch: reading stopped (push-back) until a reader makes room.
     case ringFull
-    /// The receive call failed; counted in ``MailslotStatistics/receiveErrors``.
+    /// The receive call failed; counted in ``/MailslotCore/MailslotStatistics/receiveErrors``.
     case failed
 }
 
@@ -224,7 +224,7 @@ extension MailslotEngine {
     }
 
     /// Stops reading a mailslot whose ring cannot take a batch: the kernel queue then fills and
-    /// writers get ``MailslotError/queueFull``.
+    /// writers get ``/MailslotCore/MailslotError/queueFull``.
     func pause(_ record: SlotRecord) {
         guard !record.paused else { return }
         record.paused = true

@@ -51,6 +51,20 @@ public final class MailslotEngine {
     var pendingFeeders: [MessageStreamFeeder] = []
     /// Hands pending stream batches over before the loop blocks; memory that never moves.
     let streamFlush: UnsafeMutablePointer<ev_prepare>
+    /// Hands over a batch held for ``EngineConfiguration/streamBatchDelay``; memory that never moves.
+    let streamHoldTimer: UnsafeMutablePointer<ev_timer>
+    /// Checks a drain (``stopWhenDrained(within:)``); memory that never moves.
+    let drainTimer: UnsafeMutablePointer<ev_timer>
+    /// When the drain under way must end, and when it began (monotonic seconds).
+    var drainDeadline: Double?
+    var drainStarted: Double?
+    /// Mailslots to close once drained, with their deadlines.
+    var closingSlots: [SlotHandle: Double] = [:]
+    /// The periodic callback of ``onTick(every:_:)``, and its timer (memory that never moves).
+    let tickTimer: UnsafeMutablePointer<ev_timer>
+    var tickHandler: (() -> Void)?
+    /// Run on the loop thread when a ``MailslotEngineThread``'s loop has ended.
+    var threadEndHandlers: [() -> Void] = []
     /// Signal watchers (stable memory) and their handler.
     var signalWatchers: [UnsafeMutablePointer<ev_signal>] = []
     var signalHandler: ((Int32) -> Void)?
@@ -84,7 +98,7 @@ public final class MailslotEngine {
     }
 
     /// Makes an engine with its own libev loop.
-    /// - Throws: ``MailslotError/systemLimit(syscall:errno:)`` when libev cannot make a loop.
+    /// - Throws: ``/MailslotCore/MailslotError/systemLimit(syscall:errno:)`` when libev cannot make a loop.
     public init(configuration: EngineConfiguration = EngineConfiguration()) throws(MailslotError) {
         guard let loop = ev_loop_new(UInt32(EVFLAG_AUTO)) else {
             throw .systemLimit(syscall: "ev_loop_new", errno: 0)
@@ -105,6 +119,21 @@ public final class MailslotEngine {
             guard let loop else { return }
             MailslotEngine.from(loop).flushStreams()
         })
+        self.streamHoldTimer = .allocate(capacity: 1)
+        CLibEv_timer_init(streamHoldTimer, { loop, _, _ in
+            guard let loop else { return }
+            MailslotEngine.from(loop).flushStreams()
+        }, 0, 0)
+        self.drainTimer = .allocate(capacity: 1)
+        CLibEv_timer_init(drainTimer, { loop, _, _ in
+            guard let loop else { return }
+            MailslotEngine.from(loop).checkDrain()
+        }, 0, 0)
+        self.tickTimer = .allocate(capacity: 1)
+        CLibEv_timer_init(tickTimer, { loop, _, _ in
+            guard let loop else { return }
+            MailslotEngine.from(loop).tickHandler?()
+        }, 0, 0)
         self.sweepTimer = .allocate(capacity: 1)
         let interval = configuration.idleSweepInterval
         CLibEv_timer_init(sweepTimer, { loop, _, _ in
@@ -130,6 +159,12 @@ public final class MailslotEngine {
         sweepTimer.deallocate()
         ev_prepare_stop(loop, streamFlush)
         streamFlush.deallocate()
+        ev_timer_stop(loop, drainTimer)
+        drainTimer.deallocate()
+        ev_timer_stop(loop, streamHoldTimer)
+        streamHoldTimer.deallocate()
+        ev_timer_stop(loop, tickTimer)
+        tickTimer.deallocate()
         for watcher in signalWatchers {
             ev_signal_stop(loop, watcher)
             watcher.deallocate()
@@ -204,16 +239,17 @@ public final class MailslotEngine {
     /// - Parameters:
     ///   - name: a local name, `\\.\mailslot\[path\]name`.
     ///   - maxMessageSize: the largest message writers may send; `0` means any size (up to
-    ///     ``MessageSizeLimit/local``).
+    ///     ``/MailslotCore/MessageSizeLimit/local``).
     ///   - readTimeout: how long reads wait on an empty mailslot.
     ///   - sharedMemoryBytes: `0` (the default): writers send by socket. Above 0: the mailslot
     ///     also offers a shared-memory ring of at least this many bytes (rounded up to a power
     ///     of two, at least 64 KiB and eight largest messages), which writers running as this
     ///     user (or root) map and write into with no system call per message; see
     ///     `docs/architecture.md`.
-    /// - Throws: ``MailslotError/alreadyExists(_:)`` when a live mailslot has the name, in this
-    ///   process or another; ``MailslotError/invalidName(_:)`` for a remote name;
-    ///   ``MailslotError/systemLimit(syscall:errno:)`` when descriptors or memory run out.
+    ///   - writers: who may write (`nil`: ``EngineConfiguration/writers``, by default anyone).
+    /// - Throws: ``/MailslotCore/MailslotError/alreadyExists(_:)`` when a live mailslot has the name, in this
+    ///   process or another; ``/MailslotCore/MailslotError/invalidName(_:)`` for a remote name;
+    ///   ``/MailslotCore/MailslotError/systemLimit(syscall:errno:)`` when descriptors or memory run out.
     public func createMailslot(
         _ name: MailslotName, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever, sharedMemoryBytes: Int = 0,
         writers: WriterAccess? = nil
@@ -268,8 +304,8 @@ public final class MailslotEngine {
     }
 
     /// Creates a mailslot from a name's text (short form `x` or any full local form).
-    /// - Throws: as ``createMailslot(_:maxMessageSize:readTimeout:)``, and
-    ///   ``MailslotError/invalidName(_:)`` for a bad name.
+    /// - Throws: as ``createMailslot(_:maxMessageSize:readTimeout:sharedMemoryBytes:writers:)``, and
+    ///   ``/MailslotCore/MailslotError/invalidName(_:)`` for a bad name.
     public func createMailslot(
         named text: String, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever, sharedMemoryBytes: Int = 0,
         writers: WriterAccess? = nil

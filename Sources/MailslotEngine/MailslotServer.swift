@@ -30,7 +30,7 @@ public final class MailslotServer {
     public var isOpen: Bool { engine.isOpen(handle) }
 
     /// What `GetMailslotInfo` reports: max size, next size, count and read timeout.
-    /// - Throws: ``MailslotError/invalidHandle`` after ``close()``.
+    /// - Throws: ``/MailslotCore/MailslotError/invalidHandle`` after ``close()``.
     ///
     /// It first moves what the kernel holds into the ring (as far as the ring takes it), so the
     /// count includes messages not yet received by the loop. From inside this mailslot's own
@@ -49,8 +49,8 @@ public final class MailslotServer {
     /// Reads one whole message into `buffer` (Win32 `ReadFile`), waiting per the read timeout.
     ///
     /// - Returns: the message size (`0` for an empty message).
-    /// - Throws: ``MailslotError/timeout`` when no message came in time;
-    ///   ``MailslotError/insufficientBuffer(needed:available:)`` when the message is larger than
+    /// - Throws: ``/MailslotCore/MailslotError/timeout`` when no message came in time;
+    ///   ``/MailslotCore/MailslotError/insufficientBuffer(needed:available:)`` when the message is larger than
     ///   `buffer`: it then stays queued.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(MailslotError) -> Int {
         let outcome: Result<Int, MailslotError> = try engine.withNextMessage(handle, consume: false) { message in
@@ -70,7 +70,7 @@ public final class MailslotServer {
     }
 
     /// Reads one whole message as a new array, waiting per the read timeout.
-    /// - Throws: ``MailslotError/timeout`` when no message came in time.
+    /// - Throws: ``/MailslotCore/MailslotError/timeout`` when no message came in time.
     public func readMessage() throws(MailslotError) -> [UInt8] {
         try withNextMessage { Array($0) }
     }
@@ -88,7 +88,7 @@ public final class MailslotServer {
     /// Inside `handler` every API of this server may be called: `info()`, `statistics()`,
     /// `onMessage` (to replace or stop the callback: the next message goes to the new one),
     /// `close()`, and reads of other mailslots. A blocking read of this same mailslot fails with
-    /// ``MailslotError/busy(_:)``: its next message is the one being handled.
+    /// ``/MailslotCore/MailslotError/busy(_:)``: its next message is the one being handled.
     /// - Warning: Do not escape the buffer passed to `handler`.
     public func onMessage(_ handler: ((UnsafeRawBufferPointer) -> Void)?) throws(MailslotError) {
         try setCallback(handler.map { handler in { bytes, _ in handler(bytes) } }, bytesOnly: handler)
@@ -110,7 +110,7 @@ public final class MailslotServer {
     }
 
     /// Reads the next message without blocking the thread: `completion` runs on the loop thread
-    /// with a copy of it, or with ``MailslotError/timeout`` after the read timeout.
+    /// with a copy of it, or with ``/MailslotCore/MailslotError/timeout`` after the read timeout.
     public func read(completion: @escaping (Result<[UInt8], MailslotError>) -> Void) {
         engine.enqueueRead(handle) { result in completion(result.map(\.0)) }
     }

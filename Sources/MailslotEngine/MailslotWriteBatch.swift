@@ -3,7 +3,7 @@ import Glibc
 import MailslotCore
 
 /// Messages gathered for one batched write (`sendmmsg`): a high-volume writer fills a batch and
-/// hands it to ``MailslotClient/write(_:waitingUpTo:)``, paying one system call per batch instead
+/// hands it to `MailslotClient.write(_:waitingUpTo:)`, paying one system call per batch instead
 /// of one per message.
 ///
 /// A batch owns all its memory, allocated once: `capacity` message buffers of
@@ -30,7 +30,7 @@ public final class MailslotWriteBatch {
     /// - Parameters:
     ///   - capacity: messages per batch (at least 1; 32 is where the kernel's gain levels off).
     ///   - maxMessageSize: the largest message to be appended (at most
-    ///     ``MessageSizeLimit/local``).
+    ///     ``/MailslotCore/MessageSizeLimit/local``).
     public init(capacity: Int = 32, maxMessageSize: Int = MessageSizeLimit.local) {
         self.capacity = max(1, capacity)
         self.maxMessageSize = min(max(0, maxMessageSize), MessageSizeLimit.local)
@@ -77,7 +77,7 @@ public final class MailslotWriteBatch {
 
     /// Appends a copy of `bytes`.
     /// - Returns: `false` when the batch is full.
-    /// - Throws: ``MailslotError/messageTooLarge(size:limit:)`` when `bytes` is larger than
+    /// - Throws: ``/MailslotCore/MailslotError/messageTooLarge(size:limit:)`` when `bytes` is larger than
     ///   ``maxMessageSize``.
     @discardableResult
     public func append(_ bytes: UnsafeRawBufferPointer) throws(MailslotError) -> Bool {

@@ -37,7 +37,7 @@ final class SlotRecord {
     @exclusivity(unchecked) var ring: DatagramRing
     /// Counters since the mailslot was created.
     @exclusivity(unchecked) var statistics = MailslotStatistics()
-    /// Who may write (checked per message when not ``WriterAccess/anyone``).
+    /// Who may write (checked per message when not ``/MailslotCore/WriterAccess/anyone``).
     let writers: WriterAccess
     /// The uid that created the mailslot: it may always write.
     let creatorUID: UInt32
@@ -63,7 +63,7 @@ final class SlotRecord {
     /// `true` once the handle may be held by another process too (passed, inherited or
     /// adopted): closing it then leaves the kernel queue to them.
     var shared = false
-    /// ``MailslotStatistics/sharedMemoryResets`` when last reported in the log.
+    /// ``/MailslotCore/MailslotStatistics/sharedMemoryResets`` when last reported in the log.
     var reportedResets: UInt64 = 0
     /// `received` at the last idle sweep (a ring that received nothing since is idle).
     var receivedAtSweep: UInt64 = 0

@@ -151,8 +151,12 @@ public struct DatagramRing: ~Copyable {
     /// Grows the storage (up to the quota, and as the budget allows) when fewer than `minSlots`
     /// fit, so a receiver's batches do not shrink to a slot or two in a small ring; at the
     /// quota, any claim of at least one slot is returned.
+    /// - Parameters:
+    ///   - slotPayload: the largest message a slot must hold, in bytes.
+    ///   - maxSlots: the most slots wanted.
+    ///   - minSlots: the fewest slots worth claiming before the ring grows.
+    ///   - beyondQuota: let the ring grow up to ``hardLimit`` instead of ``quota``.
     /// - Returns: the claim, or `nil` when one slot does not fit even at the quota.
-    /// - Parameter beyondQuota: let the ring grow up to ``hardLimit`` instead of ``quota``.
     public mutating func claim(slotPayload: Int, maxSlots: Int = 1, minSlots: Int = 1, beyondQuota: Bool = false) -> RingClaim? {
         precondition(slotPayload >= 0 && maxSlots >= 1 && minSlots >= 1, "bad claim")
         let stride = RingDescriptor.footprint(payload: slotPayload)
@@ -178,7 +182,7 @@ public struct DatagramRing: ~Copyable {
     /// next to that record (a copy within the ring).
     ///
     /// - Parameters:
-    ///   - claim: the claim from ``claim(slotPayload:maxSlots:minSlots:)``.
+    ///   - claim: the claim from ``claim(slotPayload:maxSlots:minSlots:beyondQuota:)``.
     ///   - count: how many slots were filled (`0` is an abort).
     ///   - length: the message length of slot `i`, or `nil` to give that slot up.
     public mutating func commit(_ claim: RingClaim, count: Int, length: (Int) -> Int?) {
@@ -234,9 +238,11 @@ public struct DatagramRing: ~Copyable {
     }
 
     /// Appends one message by copying `bytes`.
-    /// - Parameter beyondQuota: grow up to ``hardLimit`` if the quota is reached (an overdraft
-    ///   for messages already taken from the kernel); the space above the quota is given back
-    ///   by ``shrink(toFit:)`` once consumed.
+    /// - Parameters:
+    ///   - bytes: the message.
+    ///   - beyondQuota: grow up to ``hardLimit`` if the quota is reached (an overdraft for
+    ///     messages already taken from the kernel); the space above the quota is given back by
+    ///     ``shrink(toFit:)`` once consumed.
     /// - Returns: `false` when the ring cannot take it.
     public mutating func append(_ bytes: UnsafeRawBufferPointer, beyondQuota: Bool = false) -> Bool {
         guard let claim = claim(slotPayload: bytes.count, beyondQuota: beyondQuota) else { return false }

@@ -155,7 +155,9 @@ public struct SharedRingReader: ~Copyable {
     /// seconds (it died, or stalled): Agrona's `unblock()`. A claimed header gives the length;
     /// an unwritten one (the writer died right after its claim) spans to the next written
     /// header, or to `tail` when `tail` has not moved for the whole timeout.
-    /// - Parameter now: monotonic seconds.
+    /// - Parameters:
+    ///   - now: monotonic seconds.
+    ///   - timeout: seconds a claimed record may stay uncommitted before it is skipped.
     /// - Returns: `true` when a record was skipped (counted in ``abandoned``).
     public mutating func unblockIfStalled(now: Double, timeout: Double) -> Bool {
         guard case .pending = next() else {

@@ -27,19 +27,27 @@
 /// Decoding never copies the data: ``dataRange`` locates it in the datagram (by DataOffset, as
 /// Samba does), so a receiver can hand it on as a borrowed view.
 public struct MailslotDatagram: Sendable, Hashable {
+    /// MSG_TYPE: direct unique (0x10), direct group (0x11) or broadcast (0x12).
     public var type: DatagramType
     /// FLAGS: node type bits and FIRST (0x02); MORE (0x01) is never set.
     public var flags: UInt8
+    /// DGM_ID, the sender's datagram id.
     public var id: UInt16
     /// SOURCE_IP as the 32-bit big-endian value (10.0.0.1 → 0x0A000001).
     public var sourceIP: UInt32
+    /// SOURCE_PORT.
     public var sourcePort: UInt16
+    /// SOURCE_NAME: the sending computer's name.
     public var source: NetBIOSName
+    /// DESTINATION_NAME: the computer or group addressed.
     public var destination: NetBIOSName
     /// Where `\MAILSLOT\…` (without its NUL) lies in the datagram.
     public var mailslotNameRange: Range<Int>
+    /// Setup[1] of the transaction: the mailslot priority (1 from every known sender).
     public var priority: UInt16
+    /// Setup[2]: the mailslot class (2, unreliable, from every known sender).
     public var mailslotClass: UInt16
+    /// The SMB transaction's Timeout, in milliseconds (peers ignore it).
     public var timeout: UInt32
     /// Where the message lies in the datagram.
     public var dataRange: Range<Int>

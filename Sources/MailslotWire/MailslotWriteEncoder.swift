@@ -3,12 +3,19 @@
 /// Setup = [1, priority, class], no padding before the data, DataOffset = 70 + N,
 /// DGM_LENGTH = bytes after the 14-byte header.
 public struct MailslotWriteEncoder: Sendable {
+    /// MSG_TYPE: unique for one computer, group for a domain.
     public var type: DatagramType
+    /// The node type bits of FLAGS (B-node by default, as a broadcast-only host).
     public var nodeType: NodeType = .b
+    /// DGM_ID.
     public var id: UInt16 = 0
+    /// SOURCE_IP as a 32-bit number (10.0.0.1 → 0x0A000001).
     public var sourceIP: UInt32 = 0
+    /// SOURCE_PORT (138 when this host's datagram service sends).
     public var sourcePort: UInt16 = 138
+    /// SOURCE_NAME: this computer.
     public var source: NetBIOSName
+    /// DESTINATION_NAME: the computer or domain addressed.
     public var destination: NetBIOSName
     /// `\MAILSLOT\…`, as sent (peers compare it case-insensitively).
     public var mailslotName: String {
@@ -16,11 +23,14 @@ public struct MailslotWriteEncoder: Sendable {
     }
     /// The name's bytes, kept so encoding allocates nothing per datagram.
     private var nameBytes: [UInt8]
+    /// Setup[1]: the mailslot priority (1, as every known sender).
     public var priority: UInt16 = 1
+    /// Setup[2]: the mailslot class (2, unreliable, as every known sender).
     public var mailslotClass: UInt16 = 2
     /// SMB Timeout; 0 as nmbd sends (scapy's default and Samba's source4 send 1000).
     public var timeout: UInt32 = 0
 
+    /// An encoder for writes of `mailslotName` (`\MAILSLOT\…`) from `source` to `destination`.
     public init(type: DatagramType, source: NetBIOSName, destination: NetBIOSName, mailslotName: String) {
         self.type = type
         self.source = source

@@ -4,14 +4,18 @@
 /// It holds the raw values (no strings), so recording it for every datagram costs no
 /// allocation; the text forms are made when asked for.
 public struct MessageOrigin: Hashable, Sendable {
-    /// The UDP source address (10.0.0.1 → 0x0A000001) and port.
+    /// The UDP source address (10.0.0.1 → 0x0A000001).
     public var ip: UInt32
+    /// The UDP source port.
     public var port: UInt16
-    /// The NetBIOS source and destination names.
+    /// The NetBIOS source name: the computer that sent it.
     public var source: NetBIOSName
+    /// The NetBIOS destination name: this computer, or the domain or group it was sent to.
     public var destination: NetBIOSName
+    /// How it was addressed: to this computer alone (unique), a group, or a broadcast.
     public var type: DatagramType
 
+    /// An origin from a datagram's values.
     public init(ip: UInt32, port: UInt16, source: NetBIOSName, destination: NetBIOSName, type: DatagramType) {
         self.ip = ip
         self.port = port

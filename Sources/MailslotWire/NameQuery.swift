@@ -11,9 +11,9 @@
 ///
 /// Positive response: FLAGS with R (0x8000), RCODE 0, ANCOUNT ≥ 1, then RR_NAME, TYPE NB,
 /// CLASS IN, TTL (4), RDLENGTH (6 × n), then n × (NB_FLAGS (2), NB_ADDRESS (4)).
-public enum NameQuery {
+package enum NameQuery {
     /// The query for `name`, broadcast form (B bit and RD set).
-    public static func request(id: UInt16, name: NetBIOSName) -> [UInt8] {
+    package static func request(id: UInt16, name: NetBIOSName) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: 12 + name.encodedLength + 4)
         bytes[0] = UInt8(id >> 8)
         bytes[1] = UInt8(truncatingIfNeeded: id)
@@ -28,7 +28,7 @@ public enum NameQuery {
 
     /// The addresses in a positive response to query `id` for `name`; `nil` if `bytes` is not
     /// one (another id, a negative answer, or malformed).
-    public static func addresses(inResponse bytes: UnsafeRawBufferPointer, id: UInt16, name: NetBIOSName) -> [UInt32]? {
+    package static func addresses(inResponse bytes: UnsafeRawBufferPointer, id: UInt16, name: NetBIOSName) -> [UInt32]? {
         guard bytes.count >= 12, bytes.loadBigEndian16(0) == id else { return nil }
         let flags = bytes.loadBigEndian16(2)
         guard flags & 0x8000 != 0, flags & 0x000F == 0, bytes.loadBigEndian16(6) >= 1 else { return nil }

@@ -19,9 +19,13 @@ public struct NetBIOSName: Hashable, Sendable, CustomStringConvertible {
 
     /// Suffixes that matter for mailslots.
     public enum Suffix {
+        /// `<00>`: every computer's name, and every domain member's group name.
         public static let workstation: UInt8 = 0x00
+        /// `<1C>`: a domain's domain controllers (a group).
         public static let domainControllers: UInt8 = 0x1C
+        /// `<1D>`: a subnet's local master browser of a domain.
         public static let localMasterBrowser: UInt8 = 0x1D
+        /// `<1E>`: browser election among a domain's potential browsers (a group).
         public static let browserElection: UInt8 = 0x1E
     }
 

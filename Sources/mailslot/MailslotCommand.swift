@@ -4,7 +4,7 @@ import MailslotEngine
 
 /// `mailslot`: a thin command line over the library.
 @main
-struct MailslotCommand: ParsableCommand {
+struct MailslotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailslot",
         abstract: "Windows mailslots on Linux: create, write, and list named message queues.",
@@ -43,14 +43,24 @@ struct CLIFailure: Error, CustomStringConvertible {
 
 /// Runs `body`; a ``MailslotError`` becomes a one-line message and exit code 1. When
 /// `afterFailure` returns a note, it follows the error on the same line (after `; `).
-func reportingFailures(afterFailure: () -> String? = { nil }, _ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let failure as CLIFailure {
-        printError(failure.description + (afterFailure().map { "; " + $0 } ?? ""))
-        throw ExitCode(1)
-    } catch let error as MailslotError {
-        printError(CLIFailure(error).description + (afterFailure().map { "; " + $0 } ?? ""))
-        throw ExitCode(1)
+func reportingFailures<T>(afterFailure: () -> String? = { nil }, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch { throw reported(error, note: afterFailure) }
+}
+
+/// As the synchronous `reportingFailures`, for async work.
+func reportingFailures<T>(afterFailure: () -> String? = { nil }, _ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch { throw reported(error, note: afterFailure) }
+}
+
+/// Prints a ``MailslotError`` (with the note, if any) and turns it into exit code 1; other
+/// errors pass through.
+private func reported(_ error: any Error, note: () -> String?) -> any Error {
+    let failure: CLIFailure
+    switch error {
+    case let error as CLIFailure: failure = error
+    case let error as MailslotError: failure = CLIFailure(error)
+    default: return error
     }
+    printError(failure.description + (note().map { "; " + $0 } ?? ""))
+    return ExitCode(1)
 }

@@ -1,26 +1,37 @@
 import ArgumentParser
 import Glibc
 import MailslotEngine
+import Prometheus
 
 /// `mailslot relay`: the host's datagram service and nothing else.
-struct Relay: ParsableCommand {
+struct Relay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run this host's NetBIOS datagram service: deliver mailslot writes from other computers to local mailslots.",
-        discussion: "Owns the UDP port (138 by default; needs root or CAP_NET_BIND_SERVICE below 1024). Prints 'ready relay <computer> <domain> udp <port>' to stderr, runs until SIGINT/SIGTERM, then prints its counters."
+        discussion: "Owns the UDP port (138 by default; needs root or CAP_NET_BIND_SERVICE below 1024). Prints 'ready relay <computer> <domain> udp <port>' to stderr, runs until SIGINT/SIGTERM (which first relay what its socket already holds, for up to --drain-timeout), then prints its counters."
     )
 
     @OptionGroup var network: NetworkOptions
 
-    func run() throws {
-        try reportingFailures {
+    @OptionGroup var service: ServiceOptions
+
+    func run() async throws {
+        let registry = service.metrics == nil ? nil : PrometheusCollectorRegistry()
+        try await reportingFailures {
             let configuration = try network.configuration()
-            let engine = try MailslotEngine()
-            try engine.startDatagramService(configuration)
-            printError("ready relay \(configuration.computerName) \(configuration.domain) udp \(engine.datagramPort ?? configuration.udpPort)")
-            engine.onSignals([SIGINT, SIGTERM]) { _ in engine.stop() }
-            engine.run()
-            engine.stopDatagramService()
-            printError(DatagramSummary.line(engine.datagramStatistics ?? DatagramStatistics()))
+            let engine = try service.makeEngine(registry: registry)
+            let port = try await engine.engine.run { engine in
+                Result { () throws(MailslotError) -> UInt16 in
+                    try engine.startDatagramService(configuration)
+                    engine.onThreadEnd {
+                        engine.stopDatagramService()
+                        printError(DatagramSummary.line(engine.datagramStatistics ?? DatagramStatistics()))
+                    }
+                    return engine.datagramPort ?? configuration.udpPort
+                }
+            }.get()
+            try await service.run(
+                engine, registry: registry, readyLine: "ready relay \(configuration.computerName) \(configuration.domain) udp \(port)")
+            await engine.engine.waitUntilStopped()
         }
     }
 }

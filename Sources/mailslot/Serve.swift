@@ -1,12 +1,14 @@
 import ArgumentParser
 import Glibc
 import MailslotEngine
+import MailslotServiceLifecycle
+import Prometheus
 
 /// `mailslot serve`: create a mailslot and print every message it receives.
-struct Serve: ParsableCommand {
+struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a mailslot and print each message on one line to stdout.",
-        discussion: "Prints 'ready <full name>' to stderr once it can receive. Exits 0 after --count messages or on SIGINT/SIGTERM; on every exit it prints a one-line summary (messages received, drops by cause, how many came through shared memory) on stderr."
+        discussion: "Prints 'ready <full name>' to stderr once it can receive. Exits 0 after --count messages or on SIGINT/SIGTERM, which first print what was already received (for up to --drain-timeout); on every exit it prints a one-line summary (messages received, drops by cause, how many came through shared memory) on stderr."
     )
 
     @Argument(help: "The mailslot: 'x' (meaning \\\\.\\mailslot\\x) or \\\\.\\mailslot\\[path\\]name.")
@@ -35,6 +37,8 @@ struct Serve: ParsableCommand {
 
     @OptionGroup var network: NetworkOptions
 
+    @OptionGroup var service: ServiceOptions
+
     @Option(help: ArgumentHelp("Adopt an inherited mailslot server descriptor instead of creating one.", visibility: .hidden))
     var inheritedFd: Int32?
 
@@ -47,38 +51,74 @@ struct Serve: ParsableCommand {
         return WriterAccess(uids: try allowUIDs.map(UserID.uid), gids: try allowGIDs.map(UserID.gid))
     }
 
-    func run() throws {
+    func run() async throws {
         guard let readTimeout = ReadTimeout(parsing: timeout) else {
             throw ValidationError("--timeout takes milliseconds, 0 or 'forever', not '\(timeout)'")
         }
         if let count, count < 0 { throw ValidationError("--count must be 0 or more") }
-        try reportingFailures {
-            let engine = try MailslotEngine()
-            let server: MailslotServer
-            if let inheritedFd {
-                server = try engine.adoptMailslot(descriptor: inheritedFd)
-            } else if let handleSocketFd {
-                server = try engine.receiveMailslot(over: handleSocketFd)
-            } else {
-                guard let name else { throw ValidationError("missing NAME") }
-                server = try engine.createMailslot(
-                    try parseName(name), maxMessageSize: maxSize, readTimeout: readTimeout,
-                    sharedMemoryBytes: sharedMemory?.bytes ?? 0, writers: try writerAccess())
+        if inheritedFd == nil && handleSocketFd == nil && name == nil { throw ValidationError("missing NAME") }
+        let registry = service.metrics == nil ? nil : PrometheusCollectorRegistry()
+        let source: MailslotSource =
+            if let inheritedFd { .inherited(inheritedFd) } else if let handleSocketFd { .received(handleSocketFd) } else {
+                .created(try parseName(name!), sharedMemoryBytes: sharedMemory?.bytes ?? 0, writers: try writerAccess())
             }
-            try server.setReadTimeout(readTimeout)
-            if network.udpPort != nil {
-                // Embedded mode: this process is the host's datagram service, unless a relay
-                // already is (then the relay hands remote messages to this mailslot).
-                do {
-                    try engine.startDatagramService(try network.configuration())
-                } catch MailslotError.alreadyExists(let what) {
-                    printError("note: \(what); remote messages come through it")
+        let network = self.network.udpPort == nil ? nil : try reportingFailures { try self.network.configuration() }
+        let (maxSize, format, count) = (self.maxSize, self.format, self.count)
+        let failure = ServeFailure()
+        try await reportingFailures(afterFailure: { nil }) {
+            let engine = try service.makeEngine(registry: registry)
+            let name: String = try await engine.engine.run { engine in
+                Result { () throws(MailslotError) -> String in
+                    let server = try source.open(in: engine, maxMessageSize: maxSize, readTimeout: readTimeout)
+                    try server.setReadTimeout(readTimeout)
+                    if let network {
+                        // Embedded mode: this process is the host's datagram service, unless a
+                        // relay already is (then the relay hands remote messages to this mailslot).
+                        do throws(MailslotError) {
+                            try engine.startDatagramService(network)
+                        } catch {
+                            guard case .alreadyExists(let what) = error else { throw error }
+                            printError("note: \(what); remote messages come through it")
+                        }
+                    }
+                    let session = try ServeSession(engine: engine, server: server, format: format, limit: count)
+                    try session.start()
+                    engine.onThreadEnd {
+                        session.finish()
+                        failure.error = session.failure
+                    }
+                    return session.name
                 }
-            }
-            let session = try ServeSession(engine: engine, server: server, format: format, limit: count)
-            try session.run()
+            }.get()
+            try await service.run(engine, registry: registry, readyLine: "ready \(name)")
+            await engine.engine.waitUntilStopped()
+            if let error = failure.error { throw error }
         }
     }
+}
+
+/// Where `serve`'s mailslot comes from.
+enum MailslotSource: Sendable {
+    case created(MailslotName, sharedMemoryBytes: Int, writers: WriterAccess?)
+    case inherited(Int32)
+    case received(Int32)
+
+    /// Opens it in `engine` (on the loop thread).
+    func open(in engine: MailslotEngine, maxMessageSize: UInt32, readTimeout: ReadTimeout) throws(MailslotError) -> MailslotServer {
+        switch self {
+        case .created(let name, let bytes, let writers):
+            try engine.createMailslot(
+                name, maxMessageSize: maxMessageSize, readTimeout: readTimeout, sharedMemoryBytes: bytes, writers: writers)
+        case .inherited(let fd): try engine.adoptMailslot(descriptor: fd)
+        case .received(let socket): try engine.receiveMailslot(over: socket)
+        }
+    }
+}
+
+/// The error `serve` ends with (a read timeout), set on the loop thread as it ends.
+final class ServeFailure: @unchecked Sendable {
+    // Written once by the loop thread before it ends; read after waitUntilStopped().
+    var error: MailslotError?
 }
 
 /// How `serve` prints a message.
@@ -86,9 +126,9 @@ enum MessageFormat: String, ExpressibleByArgument, CaseIterable {
     case text, hex, json
 }
 
-/// The receive loop of `serve`: a callback on the engine's loop, with each message borrowed from
-/// the ring (no recursion, no per-read round trip), output flushed every few milliseconds and at
-/// exit, and the read timeout checked on a timer.
+/// The receive loop of `serve`: a callback on the engine thread's loop, with each message
+/// borrowed from the ring (no recursion, no per-read round trip), output flushed every few
+/// milliseconds and at exit, and the read timeout checked on a timer.
 final class ServeSession {
     let engine: MailslotEngine
     let server: MailslotServer
@@ -102,7 +142,7 @@ final class ServeSession {
     /// How often output is flushed and the timeout checked, in seconds.
     static let tick = 0.02
 
-    init(engine: MailslotEngine, server: MailslotServer, format: MessageFormat, limit: Int?) throws {
+    init(engine: MailslotEngine, server: MailslotServer, format: MessageFormat, limit: Int?) throws(MailslotError) {
         self.engine = engine
         self.server = server
         self.format = format
@@ -110,34 +150,34 @@ final class ServeSession {
         self.name = try server.name.fullName
     }
 
-    func run() throws {
-        engine.onSignals([SIGINT, SIGTERM]) { [unowned self] _ in
-            engine.stop()
-        }
-        printError("ready \(name)")
+    /// Installs the callback and the tick (output flush, read timeout) on the loop thread.
+    func start() throws(MailslotError) {
         let timeout = try server.info().readTimeout.seconds
         lastMessage = now()
-        if limit != 0 {
-            try server.onMessageWithOrigin { [unowned self] bytes, origin in
-                self.take(bytes, origin: origin)
-            }
-            let done = { [unowned self] () -> Bool in
-                fflush(nil)
-                if failure != nil || limit.map({ received >= $0 }) == true { return true }
-                if let timeout, now() - lastMessage >= timeout {
-                    failure = .timeout
-                    return true
-                }
-                return false
-            }
-            if !done() { engine.run(checkingEvery: min(Self.tick, max(timeout ?? Self.tick, 0.001)), until: done) }
+        if limit == 0 {
+            engine.stop()
+            return
         }
+        try server.onMessageWithOrigin { [unowned self] bytes, origin in
+            self.take(bytes, origin: origin)
+        }
+        engine.onTick(every: min(Self.tick, max(timeout ?? Self.tick, 0.001))) { [unowned self] in
+            fflush(nil)
+            if let timeout, now() - lastMessage >= timeout {
+                failure = .timeout
+                engine.stop()
+            }
+        }
+    }
+
+    /// The loop has ended (count, timeout, or a drained SIGTERM): close and print the summary.
+    func finish() {
+        engine.onTick(every: 0, nil)
         try? server.onMessage(nil)
         fflush(nil)
         server.close()
         engine.stopDatagramService()
         printError(summary())
-        if let failure { throw failure }
     }
 
     /// One message: printed, counted; at the limit the callback is removed, so later messages

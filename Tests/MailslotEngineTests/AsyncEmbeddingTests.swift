@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 @testable import MailslotEngine
 import MailslotTestSupport
 import Testing
@@ -16,7 +15,7 @@ struct AsyncEmbeddingTests {
 
     @Test("a stream takes 100,000 messages from two writer processes, in order per writer, in batches")
     func streamInOrder() async throws {
-        try await Self.bounded(seconds: 300) {
+        try await withinBound(seconds: 300) {
             let thread = try MailslotEngineThread()
             let (path, full) = Self.slotName("stream")
             let server = try await thread.createMailslot(named: full)
@@ -37,7 +36,7 @@ struct AsyncEmbeddingTests {
 
     @Test("a consumer that lags: push-back stops reading at the stream's buffer, the rest waits in the mailslot, nothing is dropped")
     func pushBack() async throws {
-        try await Self.bounded(seconds: 300) {
+        try await withinBound(seconds: 300) {
             let thread = try MailslotEngineThread()
             let (path, full) = Self.slotName("lag")
             let server = try await thread.createMailslot(named: full)
@@ -70,7 +69,7 @@ struct AsyncEmbeddingTests {
 
     @Test("a consumer that lags in drop mode: what does not fit is dropped and counted, the sum is exact")
     func dropMode() async throws {
-        try await Self.bounded(seconds: 300) {
+        try await withinBound(seconds: 300) {
             let thread = try MailslotEngineThread()
             let (path, full) = Self.slotName("dropm")
             let server = try await thread.createMailslot(named: full)
@@ -98,7 +97,7 @@ struct AsyncEmbeddingTests {
 
     @Test("cancelling the consuming task ends the stream; later messages stay in the mailslot")
     func cancelStream() async throws {
-        try await Self.bounded(seconds: 300) {
+        try await withinBound(seconds: 300) {
             let thread = try MailslotEngineThread()
             let (path, full) = Self.slotName("cancel")
             let server = try await thread.createMailslot(named: full)
@@ -120,7 +119,7 @@ struct AsyncEmbeddingTests {
 
     @Test("a cancelled read fails as aborted and never takes a message later")
     func cancelledRead() async throws {
-        try await Self.bounded(seconds: 300) {
+        try await withinBound(seconds: 300) {
             let thread = try MailslotEngineThread()
             let (path, full) = Self.slotName("cread")
             let server = try await thread.createMailslot(named: full)
@@ -136,7 +135,7 @@ struct AsyncEmbeddingTests {
 
     @Test("closing a mailslot fails its pending reads with ERROR_OPERATION_ABORTED and finishes its stream after what it holds")
     func closeAborts() async throws {
-        try await Self.bounded(seconds: 300) {
+        try await withinBound(seconds: 300) {
             let thread = try MailslotEngineThread()
             let (_, full) = Self.slotName("close")
             let server = try await thread.createMailslot(named: full)
@@ -166,7 +165,7 @@ struct AsyncEmbeddingTests {
 
     @Test("shutdown: idempotent from many tasks; pending reads and streams end; later calls fail at once")
     func shutdown() async throws {
-        try await Self.bounded(seconds: 300) {
+        try await withinBound(seconds: 300) {
             let thread = try MailslotEngineThread()
             let (_, full) = Self.slotName("shut")
             let server = try await thread.createMailslot(named: full)
@@ -191,7 +190,7 @@ struct AsyncEmbeddingTests {
 
     @Test("dropping the engine thread without shutdown stops it: its mailslots close and their names are free")
     func deinitStops() async throws {
-        try await Self.bounded(seconds: 300) {
+        try await withinBound(seconds: 300) {
             let (path, full) = Self.slotName("deinit")
             do {
                 let thread = try MailslotEngineThread()
@@ -205,29 +204,5 @@ struct AsyncEmbeddingTests {
             }
             #expect(gone)
         }
-    }
-
-    /// Runs `body` and records an issue if it has not finished within `seconds`: an await that
-    /// never resumes (a lost wake-up, a read never decided) fails the test instead of hanging
-    /// the run. Generous: in a full parallel run, synchronous tests can hold the two-core
-    /// machine's cooperative threads for a minute, and these tasks wait for them.
-    static func bounded(seconds: Double, _ body: @escaping @Sendable () async throws -> Void) async throws {
-        let task = Task { try await body() }
-        let once = Mutex(false)
-        let finished: Result<Void, any Error>? = await withCheckedContinuation { continuation in
-            let resume = { @Sendable (value: Result<Void, any Error>?) in
-                if once.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: value) }
-            }
-            Task { resume(await task.result) }
-            Task {
-                try? await Task.sleep(for: .seconds(seconds))
-                resume(nil)
-            }
-        }
-        guard let finished else {
-            Issue.record("did not finish within \(seconds) s")
-            return
-        }
-        try finished.get()
     }
 }

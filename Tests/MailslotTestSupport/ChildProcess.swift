@@ -170,14 +170,17 @@ public struct SpawnError: Error {
 
 /// Where the built `mailslot` executable is: beside the test bundle.
 public enum MailslotBinary {
-    public static var path: String {
+    public static var path: String { sibling("mailslot") }
+
+    /// Another executable of the package, built beside the test bundle.
+    public static func sibling(_ name: String) -> String {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
         let executable = String(decoding: buffer[0..<max(0, count)], as: UTF8.self)
         var parts = executable.split(separator: "/", omittingEmptySubsequences: false)
         while let last = parts.last, !last.hasSuffix(".xctest") && parts.count > 1 { parts.removeLast() }
         parts.removeLast()
-        return parts.joined(separator: "/") + "/mailslot"
+        return parts.joined(separator: "/") + "/" + name
     }
 
     /// Runs `mailslot` with `arguments` to completion.

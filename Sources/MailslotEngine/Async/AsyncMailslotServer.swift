@@ -8,11 +8,11 @@ public struct AsyncMailslotServer: Sendable {
     /// Reads the next message (a copy), waiting per the read timeout without blocking a thread.
     ///
     /// Cancelling the task withdraws the read: it fails with
-    /// ``MailslotError/operationAborted(_:)`` and never takes a message later (a message that
+    /// ``/MailslotCore/MailslotError/operationAborted(_:)`` and never takes a message later (a message that
     /// arrived before the withdrawal is returned instead, not lost).
-    /// - Throws: ``MailslotError/timeout``; ``MailslotError/operationAborted(_:)`` when cancelled,
+    /// - Throws: ``/MailslotCore/MailslotError/timeout``; ``/MailslotCore/MailslotError/operationAborted(_:)`` when cancelled,
     ///   when the mailslot closes while the read waits, or after the thread shut down;
-    ///   ``MailslotError/invalidHandle`` after close.
+    ///   ``/MailslotCore/MailslotError/invalidHandle`` after close.
     public func read() async throws(MailslotError) -> [UInt8] {
         try await readWithOrigin().bytes
     }
@@ -46,8 +46,8 @@ public struct AsyncMailslotServer: Sendable {
     /// - Parameters:
     ///   - buffer: messages the stream holds for a consumer that lags (at least 1).
     ///   - whenFull: what the engine does while the buffer is full.
-    /// - Throws: ``MailslotError/invalidHandle`` after close; ``MailslotError/busy(_:)`` when a
-    ///   stream already reads the mailslot; ``MailslotError/operationAborted(_:)`` after shutdown.
+    /// - Throws: ``/MailslotCore/MailslotError/invalidHandle`` after close; ``/MailslotCore/MailslotError/busy(_:)`` when a
+    ///   stream already reads the mailslot; ``/MailslotCore/MailslotError/operationAborted(_:)`` after shutdown.
     public func messages(buffer: Int = 1024, whenFull: MailslotMessages.WhenFull = .pushBack) async throws(MailslotError)
         -> MailslotMessages
     {
@@ -89,12 +89,22 @@ public struct AsyncMailslotServer: Sendable {
         }.get()
     }
 
-    /// Closes the mailslot: pending reads fail with ``MailslotError/operationAborted(_:)``, and
+    /// Closes the mailslot: pending reads fail with ``/MailslotCore/MailslotError/operationAborted(_:)``, and
     /// its stream finishes once the consumer has taken what it holds. Does nothing after
     /// shutdown (which closed it).
     public func close() async {
         let handle = self.handle
         _ = try? await thread.run { engine in engine.closeRetained(handle) }
+    }
+
+    /// Closes the mailslot once what it already received has been delivered (to its stream,
+    /// reads or callback), or after `bound`, whichever comes first; returns at once. Messages
+    /// still undelivered then count as ``/MailslotCore/DropCounters/closedUnread``. The way for a consumer to
+    /// end its stream on a graceful shutdown without losing what writers already sent.
+    public func close(drainingWithin bound: Duration) {
+        let handle = self.handle
+        let seconds = Double(bound.components.seconds) + Double(bound.components.attoseconds) / 1e18
+        thread.execute { engine in engine.closeWhenDrained(handle, within: seconds) }
     }
 }
 

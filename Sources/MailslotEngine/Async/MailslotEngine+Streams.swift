@@ -25,16 +25,40 @@ extension MailslotEngine {
 
     /// A stream's batch has its first message: hand it over before the loop sleeps.
     func noteStreamPending(_ feeder: MessageStreamFeeder) {
+        feeder.batchStarted = ev_now(loop)
+        guard !feeder.isPending else { return }
+        feeder.isPending = true
         pendingFeeders.append(feeder)
         if pendingFeeders.count == 1 { ev_prepare_start(loop, streamFlush) }
     }
 
-    /// Hands every pending batch over (the `ev_prepare` watcher, once per loop iteration).
+    /// Hands pending batches over: from the `ev_prepare` watcher (once per loop iteration,
+    /// when the loop has read what there was) and from the hold timer. A small batch whose
+    /// consumer is parked may wait up to ``EngineConfiguration/streamBatchDelay`` for more
+    /// messages, so one wake-up of the consumer's thread carries more of them.
     func flushStreams() {
         let feeders = pendingFeeders
         pendingFeeders.removeAll(keepingCapacity: true)
         ev_prepare_stop(loop, streamFlush)
-        for feeder in feeders { feeder.flush() }
+        ev_timer_stop(loop, streamHoldTimer)
+        let now = ev_now(loop)
+        let delay = configuration.streamBatchDelay
+        var earliest = Double.infinity
+        for feeder in feeders {
+            let due = feeder.batchStarted + delay
+            if delay > 0, now < due, feeder.hasPendingBatch, feeder.batchCount < configuration.streamBatchTarget,
+                feeder.state.consumerWaiting
+            {
+                pendingFeeders.append(feeder)
+                earliest = min(earliest, due)
+            } else {
+                feeder.isPending = false
+                feeder.flush()
+            }
+        }
+        guard !pendingFeeders.isEmpty else { return }
+        CLibEv_timer_set(streamHoldTimer, max(earliest - now, 0), 0)
+        ev_timer_start(loop, streamHoldTimer)
     }
 
     /// A stream in drop mode had no room for a message: counted as queue-full.

@@ -15,15 +15,15 @@ import MailslotCore
 /// ```
 ///
 /// Shutting down is safe from any task, any number of times: ``shutdown()`` stops the loop,
-/// closes every mailslot (pending reads fail with ``MailslotError/operationAborted(_:)``, streams
+/// closes every mailslot (pending reads fail with ``/MailslotCore/MailslotError/operationAborted(_:)``, streams
 /// finish) and returns once the thread has ended, without blocking a thread while it waits.
 /// Anything asked of the thread after that fails at once with
-/// ``MailslotError/operationAborted(_:)``. Dropping the last reference shuts it down too.
+/// ``/MailslotCore/MailslotError/operationAborted(_:)``. Dropping the last reference shuts it down too.
 public final class MailslotEngineThread: Sendable {
     let core: EngineThreadCore
 
     /// Starts the engine thread.
-    /// - Throws: ``MailslotError/systemLimit(syscall:errno:)`` when the thread or loop cannot start.
+    /// - Throws: ``/MailslotCore/MailslotError/systemLimit(syscall:errno:)`` when the thread or loop cannot start.
     public init(configuration: EngineConfiguration = EngineConfiguration()) throws(MailslotError) {
         core = try EngineThreadCore(configuration: configuration)
     }
@@ -40,7 +40,7 @@ public final class MailslotEngineThread: Sendable {
     }
 
     /// Runs `body` on the engine thread and returns its result.
-    /// - Throws: ``MailslotError/operationAborted(_:)`` when the thread has shut down, or shuts
+    /// - Throws: ``/MailslotCore/MailslotError/operationAborted(_:)`` when the thread has shut down, or shuts
     ///   down before `body` runs.
     public func run<T: Sendable>(_ body: @escaping @Sendable (MailslotEngine) -> T) async throws(MailslotError) -> T {
         let result: Result<T, MailslotError> = await withCheckedContinuation { continuation in
@@ -54,7 +54,7 @@ public final class MailslotEngineThread: Sendable {
 
     /// Creates a mailslot on the engine thread (Win32 `CreateMailslot`).
     /// - Throws: as ``MailslotEngine/createMailslot(_:maxMessageSize:readTimeout:sharedMemoryBytes:writers:)``,
-    ///   and ``MailslotError/operationAborted(_:)`` after shutdown.
+    ///   and ``/MailslotCore/MailslotError/operationAborted(_:)`` after shutdown.
     public func createMailslot(
         named text: String, maxMessageSize: UInt32 = 0, readTimeout: ReadTimeout = .forever, writers: WriterAccess? = nil
     ) async throws(MailslotError) -> AsyncMailslotServer {
@@ -73,6 +73,30 @@ public final class MailslotEngineThread: Sendable {
     /// Idempotent: every caller returns once the thread is gone.
     public func shutdown() async {
         core.requestStop()
+        await core.waitUntilStopped()
+    }
+
+    /// Shuts down gracefully: what the mailslots already received is delivered first (to their
+    /// callbacks, reads and streams), for at most `bound`; then as ``shutdown()``. See
+    /// ``MailslotEngine/stopWhenDrained(within:)`` for what counts as delivered.
+    public func shutdown(drainingWithin bound: Duration) async {
+        requestStop(drainingWithin: bound)
+        await core.waitUntilStopped()
+    }
+
+    /// Asks the thread to stop, without waiting: at once (`nil`), or once what was received is
+    /// delivered, within `bound`. A later call can shorten the bound or stop at once.
+    public func requestStop(drainingWithin bound: Duration? = nil) {
+        guard let bound else { return core.requestStop() }
+        let seconds = Double(bound.components.seconds) + Double(bound.components.attoseconds) / 1e18
+        if !core.submit(.init(run: { engine in engine.stopWhenDrained(within: seconds) }, abort: {})) {
+            core.requestStop()
+        }
+    }
+
+    /// Returns once the thread has ended, whoever stopped it (``shutdown()``, a drain, or the
+    /// engine's own ``MailslotEngine/stop()`` from a callback).
+    public func waitUntilStopped() async {
         await core.waitUntilStopped()
     }
 
@@ -205,6 +229,9 @@ final class EngineThreadCore: Sendable {
         }
         for job in leftover { job.abort() }
         engine.closeEverythingRetained()
+        let endHandlers = engine.threadEndHandlers
+        engine.threadEndHandlers = []
+        for handler in endHandlers { handler() }
         ev_async_stop(engine.loop, wakeup.watcher)
         engine.drainJobs = nil
         for waiter in waiters { waiter.resume() }

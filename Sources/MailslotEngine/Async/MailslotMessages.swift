@@ -19,11 +19,11 @@ public struct MailslotMessage: Sendable {
 ///   mailslot's messages: they wait in its queue, and once that is full local writers get
 ///   queue-full (`ERROR_NOT_ENOUGH_QUOTA`), as Win32 promises. Reading resumes when the
 ///   consumer has taken half. With ``WhenFull/drop`` the engine keeps reading and drops what
-///   does not fit, counting it as ``DropCounters/queueFull``.
+///   does not fit, counting it as ``/MailslotCore/DropCounters/queueFull``.
 /// - **Cancellation.** Cancelling the consuming task ends the stream (`next()` returns `nil`)
 ///   and stops the engine feeding it: later messages stay in the mailslot for other readers.
 ///   Messages already handed to the stream and not yet taken are counted as
-///   ``DropCounters/closedUnread`` of the mailslot.
+///   ``/MailslotCore/DropCounters/closedUnread`` of the mailslot.
 /// - **The end.** When the mailslot closes (or its engine thread shuts down), the stream
 ///   finishes after the consumer has taken what it holds.
 ///
@@ -83,6 +83,16 @@ struct MessageBatch: Sendable {
 
     var count: Int { ends.count }
 
+    init() {}
+
+    /// An empty batch with room for `messages` messages of `bytes` bytes in all: three
+    /// allocations for the whole batch, none while it fills up to that size.
+    init(reserving messages: Int, bytes byteCount: Int) {
+        bytes.reserveCapacity(byteCount)
+        ends.reserveCapacity(messages)
+        origins.reserveCapacity(messages)
+    }
+
     mutating func append(_ message: UnsafeRawBufferPointer, origin: MessageOrigin?) {
         bytes.append(contentsOf: message)
         ends.append(bytes.count)
@@ -133,6 +143,9 @@ final class MessageStreamState: Sendable {
 
     /// Messages handed over and not yet taken.
     var buffered: Int { state.withLock { $0.buffered } }
+
+    /// Whether the consumer is parked, waiting for a batch (handing one over wakes its thread).
+    var consumerWaiting: Bool { state.withLock { $0.waiter != nil } }
 
     /// What a hand-over found.
     enum PushOutcome {

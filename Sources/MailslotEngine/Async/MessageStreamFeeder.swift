@@ -25,6 +25,14 @@ final class MessageStreamFeeder {
     }
 
     var hasPendingBatch: Bool { batch.count > 0 }
+    /// Messages in the batch being collected.
+    var batchCount: Int { batch.count }
+    /// Loop time (`ev_now`) of the batch's first message.
+    var batchStarted: Double = 0
+    /// `true` while the engine's list of streams to hand over holds this one.
+    var isPending = false
+    /// The size of the last batch handed over: the room the next one reserves.
+    private var nextReservation: (messages: Int, bytes: Int)?
 
     /// Installs the mailslot's callback (which serves what is queued already).
     func startFeeding() throws(MailslotError) {
@@ -52,6 +60,10 @@ final class MessageStreamFeeder {
                 return
             }
         }
+        if batch.count == 0, let (messages, byteCount) = nextReservation {
+            batch = MessageBatch(reserving: messages, bytes: byteCount)
+            nextReservation = nil
+        }
         batch.append(bytes, origin: origin)
         if batch.count == 1 { server.engine.noteStreamPending(self) }
         if batch.count >= Self.batchLimit || (state.whenFull == .pushBack && knownBuffered + batch.count >= state.limit) {
@@ -63,7 +75,11 @@ final class MessageStreamFeeder {
     func flush() {
         guard batch.count > 0 else { return }
         let outgoing = batch
+        // The next batch starts with the room this one needed (allocated when it gets its
+        // first message, not before).
         batch = MessageBatch()
+        nextReservation = (outgoing.count, outgoing.bytes.count)
+        server.engine.metrics?.recordStreamBatch(outgoing.count)
         switch state.push(outgoing, pauseAt: state.whenFull == .pushBack ? state.limit : nil) {
         case .accepted(let buffered):
             knownBuffered = buffered

@@ -63,7 +63,7 @@ struct PathHash: Hashable, SocketAddress {
     }
 
     /// The hash of an ASCII path as a name would fold it (ASCII letters to lower case; the MS-MAIL
-    /// decoder admits ASCII only, and for ASCII that is exactly ``MailslotName``'s fold).
+    /// decoder admits ASCII only, and for ASCII that is exactly ``/MailslotCore/MailslotName``'s fold).
     init(asciiPath bytes: UnsafeRawBufferPointer) {
         self.init()
         for byte in bytes { add(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }

@@ -50,7 +50,7 @@ final class LocalRegistry {
 
     /// Publishes an entry for a socket this process has just bound (so any file already at the
     /// name is stale, or planted). Returns the new file's inode, for ``withdraw(_:inode:)``.
-    /// - Throws: ``MailslotError/accessDenied(_:)`` when the folder is unsafe, or a file that
+    /// - Throws: ``/MailslotCore/MailslotError/accessDenied(_:)`` when the folder is unsafe, or a file that
     ///   this user may not replace holds the name.
     func publish(_ entry: RegistryEntry) throws(MailslotError) -> UInt64 {
         let folder: Int32

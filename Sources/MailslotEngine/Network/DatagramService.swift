@@ -9,7 +9,7 @@ import MailslotWire
 ///
 /// - One UDP socket bound to `0.0.0.0:port` (so it gets unicast and broadcast) with
 ///   SO_BROADCAST; exactly one engine per host can own it (the bind fails with
-///   ``MailslotError/alreadyExists(_:)`` otherwise).
+///   ``/MailslotCore/MailslotError/alreadyExists(_:)`` otherwise).
 /// - Each readable event: up to 4 `recvmmsg` calls of 32 datagrams, as for local mailslots.
 /// - Source filter: with an allow-list (``NetworkConfiguration/allowedSources``), datagrams from
 ///   other addresses are counted as `accessDenied`.
@@ -213,5 +213,6 @@ public struct DatagramStatistics: Hashable, Sendable {
     /// Outbox datagrams refused because they were not mailslot writes.
     public var forwardRefused: UInt64 = 0
 
+    /// All counters at zero.
     public init() {}
 }

@@ -9,7 +9,7 @@ import MailslotWire
 struct NameResolver {
     let configuration: NetworkConfiguration
 
-    /// - Throws: ``MailslotError/badNetPath(_:)`` when no step finds the name.
+    /// - Throws: ``/MailslotCore/MailslotError/badNetPath(_:)`` when no step finds the name.
     func resolve(_ computer: String, suffix: UInt8 = NetBIOSName.Suffix.workstation) throws(MailslotError) -> UInt32 {
         if let mapped = lookUpHostsFile(computer, suffix: suffix) { return mapped }
         if let literal = IPv4Endpoint(computer, port: 0) { return literal.address }

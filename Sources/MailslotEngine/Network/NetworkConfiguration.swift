@@ -24,12 +24,17 @@ import MailslotWire
 /// The config file is `$MAILSLOT_CONFIG`, else `/etc/mailslot.conf` when it exists: `key = value`
 /// lines, `#` comments.
 public struct NetworkConfiguration: Sendable, Hashable {
+    /// This computer's NetBIOS name (default: the host name, upper-cased, at most 15 characters).
     public var computerName: String
+    /// The domain that `\\*` and `\\DOMAIN` names reach (default `WORKGROUP`).
     public var domain: String
+    /// The NetBIOS datagram port: where remote writes go and the port the service owns (138).
     public var udpPort: UInt16 = 138
     /// Where domain datagrams go (host addresses, sent to ``udpPort``).
     public var broadcastAddresses: [String]
+    /// An lmhosts-format name map (`ADDRESS NAME` lines), searched before name queries.
     public var hostsFile: String?
+    /// The NetBIOS name service port that name queries go to (137).
     public var nameServicePort: UInt16 = 137
     /// The NetBIOS name type remote writes address (default `<00>`, the name every computer and
     /// domain member registers; `1d` reaches a domain's local master browser, `1c` its domain
@@ -55,7 +60,7 @@ public struct NetworkConfiguration: Sendable, Hashable {
     /// 0.0.0.0, so domain writes (`\\*`, `\\DOMAIN`) then no longer arrive.
     public var bindAddress = "0.0.0.0"
     /// Senders the datagram service takes datagrams from, by UDP source address (empty: any).
-    /// Others are dropped and counted as ``DropCounters/accessDenied``. The source address of
+    /// Others are dropped and counted as ``/MailslotCore/DropCounters/accessDenied``. The source address of
     /// a UDP datagram is not authenticated: this keeps out other networks, not a spoofer on
     /// an allowed one (docs/security.md).
     public var allowedSources: [IPv4Network] = []
@@ -74,7 +79,7 @@ public struct NetworkConfiguration: Sendable, Hashable {
     }
 
     /// The defaults, then the config file, then the environment.
-    /// - Throws: ``MailslotError/invalidParameter(_:)`` for a value that cannot be used.
+    /// - Throws: ``/MailslotCore/MailslotError/invalidParameter(_:)`` for a value that cannot be used.
     public static func standard() throws(MailslotError) -> NetworkConfiguration {
         var configuration = NetworkConfiguration()
         let explicitFile = getenv("MAILSLOT_CONFIG").map { String(cString: $0) }
@@ -106,7 +111,7 @@ public struct NetworkConfiguration: Sendable, Hashable {
     ]
 
     /// Sets one setting by its file key.
-    /// - Throws: ``MailslotError/invalidParameter(_:)`` naming `source` for a bad value or key.
+    /// - Throws: ``/MailslotCore/MailslotError/invalidParameter(_:)`` naming `source` for a bad value or key.
     public mutating func set(_ key: String, to value: String, source: String = "argument") throws(MailslotError) {
         switch key {
         case "computer-name":

@@ -8,7 +8,7 @@ import MailslotWire
 /// - `\\COMPUTER\mailslot\x`: DIRECT_UNIQUE to `COMPUTER<00>` at its resolved address.
 /// - `\\DOMAIN\mailslot\x` (the name is the configured domain) and `\\*\mailslot\x`:
 ///   DIRECT_GROUP to `DOMAIN<00>` at every broadcast address; at most 424 bytes, else
-///   ``MailslotError/badNetPath(_:)`` as on Windows.
+///   ``/MailslotCore/MailslotError/badNetPath(_:)`` as on Windows.
 ///
 /// SOURCE_IP is the address of the interface that reaches the (first) destination, for unique
 /// and group datagrams alike. When this host's datagram service runs (on the configured port),

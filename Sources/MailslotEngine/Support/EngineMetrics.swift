@@ -16,6 +16,11 @@ import MailslotCore
 /// | `mailslot_network_datagrams_dropped_total` | counter | `cause` |
 /// | `mailslot_open_mailslots` | gauge | — |
 /// | `mailslot_queued_messages`, `mailslot_queued_bytes` | gauge | — |
+/// | `mailslot_stream_batch_messages` | histogram (aggregated recorder) | — |
+///
+/// The histogram is the one figure recorded as it happens: the messages in each batch a
+/// ``MailslotMessages`` stream hands to its consumer (one record per thread hop, never per
+/// message). It shows how well streams batch under the load of the moment.
 ///
 /// No per-mailslot dimension: the cardinality stays the same with 10,000 mailslots.
 final class EngineMetrics {
@@ -28,6 +33,7 @@ final class EngineMetrics {
     private let openMailslots: Gauge
     private let queuedMessages: Gauge
     private let queuedBytes: Gauge
+    private let streamBatch: Recorder
     private var last = MailslotStatistics()
     private var lastNetwork = DatagramStatistics()
 
@@ -63,6 +69,16 @@ final class EngineMetrics {
         openMailslots = Gauge(label: "mailslot_open_mailslots", factory: factory)
         queuedMessages = Gauge(label: "mailslot_queued_messages", factory: factory)
         queuedBytes = Gauge(label: "mailslot_queued_bytes", factory: factory)
+        streamBatch = Recorder(label: Self.streamBatchLabel, aggregate: true, factory: factory)
+    }
+
+    /// The stream batch histogram's name (a backend may want buckets of its own for it: the
+    /// values are 1 to ``MessageStreamFeeder/batchLimit``).
+    static let streamBatchLabel = "mailslot_stream_batch_messages"
+
+    /// A stream handed `messages` to its consumer in one batch.
+    func recordStreamBatch(_ messages: Int) {
+        streamBatch.record(messages)
     }
 
     /// Adds what the counters gained since the last report, and sets the gauges.

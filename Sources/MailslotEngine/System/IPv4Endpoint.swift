@@ -1,18 +1,20 @@
 import Glibc
 
 /// An IPv4 address and UDP port (`sockaddr_in`), in host byte order.
-public struct IPv4Endpoint: Hashable, Sendable, CustomStringConvertible, SocketAddress {
+package struct IPv4Endpoint: Hashable, Sendable, CustomStringConvertible, SocketAddress {
     /// The address as a 32-bit number (10.0.0.1 → 0x0A000001).
-    public var address: UInt32
-    public var port: UInt16
+    package var address: UInt32
+    /// The UDP port.
+    package var port: UInt16
 
-    public init(address: UInt32, port: UInt16) {
+    /// An endpoint from its numbers.
+    package init(address: UInt32, port: UInt16) {
         self.address = address
         self.port = port
     }
 
     /// Parses dotted-quad text (`10.0.0.1`); `nil` if it is not one.
-    public init?(_ text: String, port: UInt16) {
+    package init?(_ text: String, port: UInt16) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
@@ -24,10 +26,10 @@ public struct IPv4Endpoint: Hashable, Sendable, CustomStringConvertible, SocketA
     }
 
     /// `10.0.0.1`.
-    public var host: String { "\(address >> 24).\(address >> 16 & 0xFF).\(address >> 8 & 0xFF).\(address & 0xFF)" }
+    package var host: String { "\(address >> 24).\(address >> 16 & 0xFF).\(address >> 8 & 0xFF).\(address & 0xFF)" }
 
     /// `10.0.0.1:138`.
-    public var description: String { "\(host):\(port)" }
+    package var description: String { "\(host):\(port)" }
 
     /// Calls `body` with a `sockaddr_in` for this endpoint.
     func withSockaddr<R, E: Error>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws(E) -> R) throws(E) -> R {

@@ -10,6 +10,7 @@ public struct SyscallError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The C `errno` it set.
     public let errno: Int32
 
+    /// The failure of `syscall` with `errno`.
     public init(_ syscall: String, errno: Int32) {
         self.syscall = syscall
         self.errno = errno

@@ -233,3 +233,12 @@ func system_monotonicSeconds() -> Double {
     clock_gettime(CLOCK_MONOTONIC, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
+
+/// Whether a datagram waits in `fd`'s receive queue (`recv(2)` of 0 bytes with `MSG_PEEK`;
+/// true for a 0-byte datagram too). A socket that cannot be asked counts as empty.
+func system_hasQueuedDatagram(_ fd: Int32) -> Bool {
+    guard case .processed? = try? syscall("recv", { Glibc.recv(fd, nil, 0, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) }) else {
+        return false
+    }
+    return true
+}

@@ -1,0 +1,112 @@
+import CLibEv
+
+// The loop's own timing: a periodic callback, the end of a thread's loop, and a graceful stop
+// (deliver what was already received, within a bound, then stop the loop).
+extension MailslotEngine {
+    /// Calls `handler` on the loop thread every `seconds` while the loop runs (one periodic
+    /// callback per engine; `nil` removes it). For work that must not wait for traffic:
+    /// flushing output, checking a deadline of the program's own.
+    public func onTick(every seconds: Double, _ handler: (() -> Void)?) {
+        ev_timer_stop(loop, tickTimer)
+        tickHandler = handler
+        guard handler != nil else { return }
+        let interval = max(seconds, 0.001)
+        CLibEv_timer_set(tickTimer, interval, interval)
+        ev_timer_start(loop, tickTimer)
+    }
+
+    /// On a ``MailslotEngineThread``'s engine: calls `handler` on the loop thread once the loop
+    /// has ended and the thread's mailslots have closed, before the engine goes (to read the
+    /// final counters, close what the program made itself, print a summary). A plain engine
+    /// never calls it.
+    public func onThreadEnd(_ handler: @escaping () -> Void) {
+        threadEndHandlers.append(handler)
+    }
+
+    /// How often a drain checks whether it is done, in seconds.
+    static let drainCheckInterval = 0.002
+
+    /// Stops the loop once everything already received has been delivered, or after `seconds`,
+    /// whichever comes first. Call it on the loop thread while ``run()`` runs (or before).
+    ///
+    /// "Delivered" means taken by a callback, a read or a message stream: the engine keeps
+    /// receiving meanwhile, and the drain ends at the first moment when no mailslot holds a
+    /// message in its ring, its shared-memory ring or its socket's queue, no stream batch waits
+    /// to be handed over, and the datagram service's socket is empty. Messages no one takes
+    /// (a mailslot without a reader, a stream whose consumer stopped) keep it waiting until the
+    /// bound; they are then counted as ``/MailslotCore/DropCounters/closedUnread`` when their mailslots close.
+    /// Writers are not refused during the drain: they see server-gone once the mailslot closes.
+    public func stopWhenDrained(within seconds: Double) {
+        let deadline = system_monotonicSeconds() + max(0, seconds)
+        drainDeadline = min(drainDeadline ?? deadline, deadline)
+        drainStarted = drainStarted ?? system_monotonicSeconds()
+        startDrainTimer()
+    }
+
+    /// `true` while a drain of the whole engine is under way.
+    public var isDraining: Bool { drainDeadline != nil }
+
+    /// Closes one mailslot once what it received has been delivered (as ``stopWhenDrained(within:)``,
+    /// for this mailslot alone), or after `seconds`.
+    func closeWhenDrained(_ handle: SlotHandle, within seconds: Double) {
+        guard isOpen(handle) else { return }
+        let deadline = system_monotonicSeconds() + max(0, seconds)
+        closingSlots[handle] = min(closingSlots[handle] ?? deadline, deadline)
+        startDrainTimer()
+    }
+
+    private func startDrainTimer() {
+        ev_timer_stop(loop, drainTimer)
+        CLibEv_timer_set(drainTimer, 0, Self.drainCheckInterval)
+        ev_timer_start(loop, drainTimer)
+    }
+
+    /// The drain timer: closes each draining mailslot that is empty or out of time, and stops
+    /// the loop when the engine's drain is done or out of time.
+    func checkDrain() {
+        let now = system_monotonicSeconds()
+        for (handle, deadline) in closingSlots {
+            guard let record = try? record(handle) else {
+                closingSlots[handle] = nil
+                continue
+            }
+            guard now >= deadline || undelivered(record, handle) == 0 else { continue }
+            closingSlots[handle] = nil
+            if retained[handle] != nil { closeRetained(handle) } else { closeSlot(index: handle.index) }
+        }
+        if let deadline = drainDeadline {
+            var left = datagramService.map { system_hasQueuedDatagram($0.fd) ? 1 : 0 } ?? 0
+            for (index, record) in slots.enumerated() {
+                guard let record else { continue }
+                left += undelivered(record, SlotHandle(index: index, generation: record.generation))
+            }
+            if left == 0 || now >= deadline { finishDrain(left: left, now: now) }
+        }
+        if drainDeadline == nil && closingSlots.isEmpty { ev_timer_stop(loop, drainTimer) }
+    }
+
+    private func finishDrain(left: Int, now: Double) {
+        let took = Int((now - (drainStarted ?? now)) * 1000)
+        if left == 0 {
+            configuration.logger.debug("drained in \(took) ms")
+        } else {
+            configuration.logger.warning(
+                "the drain bound (\(took) ms) passed with messages undelivered; they count as closed-unread",
+                metadata: ["undelivered": "\(left)"])
+        }
+        drainDeadline = nil
+        drainStarted = nil
+        stop()
+    }
+
+    /// Messages `record` received but has not delivered, roughly: its ring's and shared-memory
+    /// ring's counts, plus one if its socket has a datagram queued and one if its stream has a
+    /// batch not yet handed over. Zero means drained.
+    func undelivered(_ record: SlotRecord, _ handle: SlotHandle) -> Int {
+        guard record.isOpen else { return 0 }
+        var count = record.ring.messageCount + (record.sharedMemory?.messageCount ?? 0)
+        if system_hasQueuedDatagram(record.fd) { count += 1 }
+        if streamFeeders[handle]?.hasPendingBatch == true { count += 1 }
+        return count
+    }
+}

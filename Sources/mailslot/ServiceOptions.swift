@@ -1,0 +1,71 @@
+import ArgumentParser
+import Logging
+import MailslotEngine
+import MailslotPrometheus
+import MailslotServiceLifecycle
+import Prometheus
+import ServiceLifecycle
+
+/// How `serve` and `relay` run as services: graceful shutdown on SIGTERM/SIGINT, and Prometheus
+/// metrics on request.
+struct ServiceOptions: ParsableArguments {
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9138; port 0: any free port, printed as 'metrics HOST:PORT' on stderr).")
+    var metrics: String?
+
+    @Option(help: "On SIGTERM or SIGINT, deliver what was already received for at most this many milliseconds, then close (what is left counts as closed-unread).")
+    var drainTimeout: Int = 5000
+
+    /// The metrics address, parsed.
+    func metricsAddress() throws -> (host: String, port: UInt16)? {
+        guard let metrics else { return nil }
+        guard let colon = metrics.lastIndex(of: ":"), let port = UInt16(metrics[metrics.index(after: colon)...]) else {
+            throw ValidationError("--metrics takes HOST:PORT, not '\(metrics)'")
+        }
+        return (String(metrics[..<colon]), port)
+    }
+
+    /// Logs warnings (rate-limited by the engine) to stderr.
+    var logger: Logger {
+        var logger = Logger(label: "mailslot") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// The engine service, with metrics into `registry` when there is one.
+    func makeEngine(registry: PrometheusCollectorRegistry?) throws(MailslotError) -> MailslotService {
+        guard drainTimeout >= 0 else { throw .invalidParameter("--drain-timeout must be 0 or more") }
+        var configuration = EngineConfiguration()
+        configuration.logger = logger
+        if let registry { configuration.metricsFactory = PrometheusEndpoint.metricsFactory(registry) }
+        return try MailslotService(configuration: configuration, drainingWithin: .milliseconds(drainTimeout))
+    }
+
+    /// Runs `engine` (and the metrics endpoint) in a ServiceGroup until the engine stops by
+    /// itself or SIGTERM/SIGINT has drained it. `readyLine` goes to stderr once the signals are
+    /// caught, so a signal sent after it always gets the graceful path.
+    func run(_ engine: MailslotService, registry: PrometheusCollectorRegistry?, readyLine: String) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let registry, let (host, port) = try metricsAddress() {
+            let endpoint = try PrometheusEndpoint(registry: registry, host: host, port: port, logger: logger) { bound in
+                printError("metrics \(host):\(bound)")
+            }
+            services.append(.init(service: endpoint))
+        }
+        services.append(.init(service: ReadyLine(line: readyLine)))
+        // The engine may end by itself (serve's --count or --timeout): the rest then shuts down.
+        services.append(.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(configuration: .init(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Prints a line once the group runs (its signals are caught by then), then waits for the end.
+private struct ReadyLine: Service {
+    let line: String
+
+    func run() async {
+        printError(line)
+        try? await gracefulShutdown()
+    }
+}
