@@ -23,7 +23,7 @@ final class ScenarioRunner {
         tally = Tally(latencyCapacity: min(Int(profile.seconds * 10e6) + 100_000, 32_000_000))
         let reps = profile.repetitions
         var count = 0
-        if scenarios.contains("a") { count += 3 * 5 * reps + reps }
+        if scenarios.contains("a") { count += 3 * 5 * reps + 2 * reps }
         if scenarios.contains("b") { count += 4 * reps }
         if scenarios.contains("c") { count += profile.fanOut.count * 2 * reps }
         if scenarios.contains("d") { count += profile.sweep.count * 6 * reps + (scenarios.contains("a") ? 0 : 2 * reps) }
@@ -41,8 +41,10 @@ final class ScenarioRunner {
     func localOneToOne() throws(BenchError) {
         for payload in [64, 424, 1400] {
             let trial = Trial(transport: .mailslot, payload: payload, mailslots: 1, writers: 1, seconds: profile.seconds)
-            // At 424 B also with an access list, against the same mailslot without one.
-            let others: [Transport] = [.cUnix, .posixMQ, .mailslotShared, .cSharedRing] + (payload == 424 ? [.mailslotAccessList] : [])
+            // At 424 B also with an access list, and read through the async stream, each against
+            // the same mailslot read by the loop callback.
+            let others: [Transport] =
+                [.cUnix, .posixMQ, .mailslotShared, .cSharedRing] + (payload == 424 ? [.mailslotAccessList, .mailslotStream] : [])
             let results = try measure("a", "\(payload) B", trial, against: others)
             if payload == 424 {
                 maximumRate = results[trial.transport]?.median.deliveredPerSecond
@@ -52,6 +54,7 @@ final class ScenarioRunner {
             addRows("a", "\(payload) B, 1 writer, shared memory", trial.by(.mailslotShared), results, baselines: [.cSharedRing, .cUnix, .posixMQ])
             if payload == 424 {
                 addRows("a", "424 B, 1 writer, access list", trial.by(.mailslotAccessList), results, baselines: [.mailslot])
+                addRows("a", "424 B, 1 writer, async stream", trial.by(.mailslotStream), results, baselines: [.mailslot])
             }
         }
     }

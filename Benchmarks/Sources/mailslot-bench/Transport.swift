@@ -10,6 +10,9 @@ enum Transport: String, CaseIterable, Sendable {
     /// Mailslots with a writer access list: the kernel attaches each writer's credentials to
     /// its messages, and the engine checks every one (`SO_PASSCRED`).
     case mailslotAccessList = "mailslot-acl"
+    /// Mailslots read through the async message stream by a consuming task (the embedder's
+    /// `for await` path), against the same writers as ``mailslot`` (the loop callback).
+    case mailslotStream = "mailslot-stream"
     /// Plain C over AF_UNIX datagram sockets (sendmmsg; epoll + recvmmsg).
     case cUnix = "c-af-unix"
     /// Plain C over POSIX message queues (mq_send; epoll + mq_receive).
@@ -25,7 +28,10 @@ enum Transport: String, CaseIterable, Sendable {
     case cSharedRing = "c-shm-ring"
 
     /// Whether writers use the mailslot client (and so the project's engine receives).
-    var isMailslot: Bool { self == .mailslot || self == .mailslotShared || self == .mailslotSharedSpin || self == .mailslotAccessList }
+    var isMailslot: Bool {
+        self == .mailslot || self == .mailslotShared || self == .mailslotSharedSpin || self == .mailslotAccessList
+            || self == .mailslotStream
+    }
 
     /// Whether writers send UDP datagrams (the blaster) rather than local messages.
     var isUDP: Bool { self == .mailslotUDP || self == .cRecvmmsg || self == .swiftNIO }

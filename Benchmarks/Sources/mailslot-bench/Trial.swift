@@ -61,6 +61,8 @@ struct Trial {
             switch transport {
             case .mailslot:
                 try MailslotReceiver(prefix: "bench\\\(pid)\\\(serial)", count: mailslots, tally: tally)
+            case .mailslotStream:
+                try StreamReceiver(prefix: "bench\\\(pid)\\\(serial)")
             case .mailslotAccessList:
                 try MailslotReceiver(
                     prefix: "bench\\\(pid)\\\(serial)", count: mailslots, tally: tally, transport: transport,

@@ -41,7 +41,7 @@ struct WriterCommand: ParsableCommand {
             return
         }
         switch Transport(rawValue: transport) {
-        case .mailslot, .mailslotShared, .mailslotSharedSpin, .mailslotAccessList:
+        case .mailslot, .mailslotShared, .mailslotSharedSpin, .mailslotAccessList, .mailslotStream:
             stats = try writeMailslots()
         case .cSharedRing:
             let status = cb_shm_send(prefix, writerId, Int32(payload), seconds, rate, blocking ? 1 : 0, &stats)
