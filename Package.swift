@@ -7,6 +7,7 @@ import PackageDescription
 //        │                  ├──────────> MailslotRing
 //        │                  ├──────────> MailslotWire (MS-MAIL codec, pure)
 //        │                  └──────────> MailslotCore
+//        ├──> MailslotLoadTest ──> MailslotEngine, HdrHistogram
 //        ├──> MailslotServiceLifecycle ──> MailslotEngine, swift-service-lifecycle
 //        └──> MailslotPrometheus ──> swift-prometheus, FlyingFox (HTTP), swift-service-lifecycle
 //
@@ -21,6 +22,7 @@ let package = Package(
         .library(name: "MailslotEngine", targets: ["MailslotEngine"]),
         .library(name: "MailslotServiceLifecycle", targets: ["MailslotServiceLifecycle"]),
         .library(name: "MailslotPrometheus", targets: ["MailslotPrometheus"]),
+        .library(name: "MailslotLoadTest", targets: ["MailslotLoadTest"]),
         .executable(name: "mailslot", targets: ["mailslot"]),
     ],
     dependencies: [
@@ -40,6 +42,8 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         // `swift package generate-documentation` (the DocC catalog); a plugin, built only when used.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // One-way latency histograms of `mailslot loadtest` (MailslotLoadTest only).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
@@ -67,10 +71,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `mailslot loadtest`: agents, the coordinator, its reports and the namespace lab.
+        .target(
+            name: "MailslotLoadTest",
+            dependencies: ["MailslotEngine", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
         .executableTarget(
             name: "mailslot",
             dependencies: [
-                "MailslotEngine", "MailslotServiceLifecycle", "MailslotPrometheus",
+                "MailslotEngine", "MailslotServiceLifecycle", "MailslotPrometheus", "MailslotLoadTest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -96,6 +105,10 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             exclude: ["Interop"]
+        ),
+        .testTarget(
+            name: "MailslotLoadTestTests",
+            dependencies: ["MailslotLoadTest", "MailslotTestSupport", "mailslot"]
         ),
         .testTarget(
             name: "MailslotServiceLifecycleTests",

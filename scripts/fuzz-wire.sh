@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-1000000}
 out=.build/fuzz
 mkdir -p "$out/corpus"
-if ! swiftc -sanitize=fuzzer,address -parse-as-library -O \
+if ! swiftc -sanitize=fuzzer,address -parse-as-library -O -package-name swift_mailslot \
   Sources/MailslotWire/*.swift Tests/MailslotWireTests/Fuzz/WireFuzzer.swift -o "$out/fuzz-wire" >"$out/build.log" 2>&1; then
   cat "$out/build.log" >&2
   exit 1

@@ -27,4 +27,4 @@ echo "sanitize: ThreadSanitizer build" >&2
 swift build --build-tests --sanitize=thread --scratch-path .build-tsan 2>&1 | grep -E "error|warning: .*sanitize" || true
 echo "sanitize: ThreadSanitizer run (tests that cross threads)" >&2
 TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
-  --filter 'EngineBehaviourTests|WineConformanceTests|blockingBatchWriteSleeps|ReentrancyTests|WaitingReadTests|AsyncEmbeddingTests'
+  --filter 'EngineBehaviourTests|WineConformanceTests|blockingBatchWriteSleeps|ReentrancyTests|WaitingReadTests|AsyncEmbeddingTests|GracefulShutdownTests'

@@ -42,14 +42,18 @@ public struct DropCounters: Hashable, Sendable {
 
     /// The non-zero causes as `name count` pairs, for summaries (`"none"` when there are none).
     public var summary: String {
-        let causes: [(String, UInt64)] = [
+        let named = causes.filter { $0.count > 0 }.map { "\($0.name) \($0.count)" }
+        return named.isEmpty ? "none" : named.joined(separator: ", ")
+    }
+
+    /// Every cause with its count, named as in ``summary`` (`queue-full`, …), in a fixed order.
+    public var causes: [(name: String, count: UInt64)] {
+        [
             ("queue-full", queueFull), ("oversize", oversize), ("malformed", malformed),
             ("unknown-mailslot", unknownMailslot), ("wrong-destination", wrongDestination),
             ("kernel-buffer-full", kernelBufferFull), ("engine-memory-full", engineMemoryFull),
             ("closed-unread", closedUnread), ("writer-died", writerDied), ("access-denied", accessDenied),
         ]
-        let named = causes.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }
-        return named.isEmpty ? "none" : named.joined(separator: ", ")
     }
 
     /// Adds another set of counters to these.

@@ -8,7 +8,7 @@ struct MailslotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailslot",
         abstract: "Windows mailslots on Linux: create, write, and list named message queues.",
-        subcommands: [Serve.self, Write.self, List.self, Relay.self]
+        subcommands: [Serve.self, Write.self, List.self, Relay.self, LoadTest.self]
     )
 }
 

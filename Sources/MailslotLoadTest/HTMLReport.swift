@@ -1,0 +1,166 @@
+import Foundation
+
+/// The run as one self-contained HTML page (XHTML, so it parses as XML): inline SVG, inline
+/// CSS, no script and no fetch. Four plots: delivered against offered rate per host, loss
+/// against offered rate with the knee, latency percentiles against rate, and a host × step heat
+/// map of loss; then the step table. Readable in a browser and printable (A4 landscape).
+public enum HTMLReport {
+    /// The page.
+    public static func render(_ result: RunResult, title: String = "mailslot loadtest") -> String {
+        let steps = result.steps
+        let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+        let hosts = result.hosts
+        let perHost = hosts.enumerated().map { index, host in
+            LineChart.Series(
+                name: host,
+                points: steps.compactMap { step in
+                    step.hosts.first { $0.host == host }.map { (Double(step.offeredRate), $0.deliveredPerSecond) }
+                },
+                color: palette[index % palette.count])
+        }
+        let ideal = LineChart.Series(
+            name: "offered", points: steps.map { (Double($0.offeredRate), Double($0.offeredRate)) }, color: "#999999", dashed: true)
+        let knee = result.knee.map { [(x: Double($0), label: "knee \(LineChart.short(Double($0)))/s")] } ?? []
+        let delivered = LineChart(
+            title: "Delivered vs offered, per host", xLabel: "offered rate (msg/s)", yLabel: "delivered (msg/s)",
+            series: [ideal] + perHost, markers: knee)
+        let worst = LineChart.Series(
+            name: "worst host", points: steps.map { (Double($0.offeredRate), $0.worstLossPercent) }, color: "#d62728")
+        let median = LineChart.Series(
+            name: "median host",
+            points: steps.map { step in
+                let losses = step.hosts.map { $0.reported ? $0.lossPercent : 100 }.sorted()
+                return (Double(step.offeredRate), losses.isEmpty ? 0 : losses[losses.count / 2])
+            }, color: "#1f77b4")
+        let threshold = LineChart.Series(
+            name: "threshold \(ResultTable.format(result.lossThresholdPercent, 2))%",
+            points: steps.map { (Double($0.offeredRate), result.lossThresholdPercent) }, color: "#999999", dashed: true)
+        let loss = LineChart(
+            title: "Loss vs offered rate", xLabel: "offered rate (msg/s)", yLabel: "loss (%)", series: [worst, median, threshold],
+            markers: knee, yMaximum: LineChart.niceCeiling(max(steps.map(\.worstLossPercent).max() ?? 1, result.lossThresholdPercent * 2)))
+        let latency = LineChart(
+            title: "One-way latency vs offered rate", xLabel: "offered rate (msg/s)", yLabel: "latency (µs)",
+            series: [
+                LineChart.Series(name: "p50 (median host)", points: steps.map { (Double($0.offeredRate), Double($0.latency.p50)) }, color: "#2ca02c"),
+                LineChart.Series(name: "p99 (worst host)", points: steps.map { (Double($0.offeredRate), Double($0.latency.p99)) }, color: "#ff7f0e"),
+                LineChart.Series(name: "p99.9 (worst host)", points: steps.map { (Double($0.offeredRate), Double($0.latency.p999)) }, color: "#d62728"),
+            ], markers: knee)
+        var page = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE html>
+            <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
+            <head>
+            <meta charset="UTF-8"/>
+            <title>\(escape(title))</title>
+            <style>
+            body { font-family: sans-serif; margin: 1.5em; color: #222; }
+            h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
+            .plots { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1em; }
+            figure { margin: 0; border: 1px solid #ddd; padding: 0.5em; page-break-inside: avoid; break-inside: avoid; }
+            svg { width: 100%; height: auto; }
+            .title { font-size: 15px; font-weight: bold; } .axis { font-size: 12px; } .tick, .legend { font-size: 10px; }
+            .frame { fill: none; stroke: #888; } .grid { stroke: #eee; } .marker { stroke: #000; stroke-dasharray: 3 3; }
+            .marker-label { font-size: 11px; }
+            table { border-collapse: collapse; font-size: 0.85em; margin-top: 0.5em; }
+            th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; } th { background: #f4f4f4; }
+            td.text { text-align: left; }
+            @media print { @page { size: A4 landscape; margin: 1cm; } body { margin: 0; } .plots { grid-template-columns: 1fr 1fr; } }
+            </style>
+            </head>
+            <body>
+            <h1>\(escape(title)): \\\\\(escape(result.domain))\\mailslot\\\(LoadProtocol.agentMailslot)</h1>
+            <p>Run \(result.run), \(hosts.count) hosts, \(result.payload)-byte messages, pass threshold \(ResultTable.format(result.lossThresholdPercent, 2))% loss on every host.
+            Knee: <strong>\(result.knee.map { "\(ResultTable.count(Double($0))) msg/s" } ?? "none")</strong>.</p>
+            <div class="plots">
+            <figure>\(delivered.svg())</figure>
+            <figure>\(loss.svg())</figure>
+            <figure>\(latency.svg())</figure>
+            <figure>\(heatMap(result))</figure>
+            </div>
+            <h2>Steps</h2>
+            \(table(result))
+            <p>Loss = sent − distinct received. Causes: <code>engine.*</code> and <code>service.*</code> were counted on the host
+            (<code>service.kernel-buffer-full</code>: its socket's receive buffer, from <code>SO_RXQ_OVFL</code>);
+            <code>network</code>: counted nowhere on the host; <code>no-report</code>: the host never reported.</p>
+            </body>
+            </html>
+
+            """
+        page = page.replacingOccurrences(of: "\n\n</svg>", with: "\n</svg>")
+        return page
+    }
+
+    /// Hosts down, steps across, each cell coloured by the host's loss in that step.
+    static func heatMap(_ result: RunResult) -> String {
+        let hosts = result.hosts, steps = result.steps
+        // The same frame as the line charts, so all four plots scale alike.
+        let width = LineChart.width, height = LineChart.height
+        let left = 90.0, top = 40.0
+        let cellWidth = min(80, (width - left - 20) / Double(max(1, steps.count)))
+        let cellHeight = min(24, (height - top - 64) / Double(max(1, hosts.count)))
+        var svg = """
+            <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="Loss per host and step">
+            <text x="\(Int(width / 2))" y="20" text-anchor="middle" class="title">Loss per host and step</text>
+
+            """
+        for (column, step) in steps.enumerated() {
+            let x = left + Double(column) * cellWidth
+            if cellWidth >= 24 || column % Int((24 / cellWidth).rounded(.up)) == 0 {
+                svg += "<text x=\(quote(x + cellWidth / 2)) y=\(quote(top - 6)) text-anchor=\"middle\" class=\"tick\">\(LineChart.short(Double(step.offeredRate)))</text>\n"
+            }
+            for (row, host) in hosts.enumerated() {
+                let figures = step.hosts.first { $0.host == host }
+                let lossValue = figures.map { $0.reported ? $0.lossPercent : 100 } ?? 100
+                let y = top + Double(row) * cellHeight
+                svg += "<rect x=\(quote(x)) y=\(quote(y)) width=\(quote(cellWidth - 1)) height=\(quote(cellHeight - 1)) fill=\"\(color(lossValue))\">"
+                svg += "<title>\(escape(host)), step \(step.step): \(ResultTable.format(lossValue, 3))% lost</title></rect>\n"
+            }
+        }
+        if cellHeight >= 9 {
+            for (row, host) in hosts.enumerated() {
+                svg += "<text x=\(quote(left - 6)) y=\(quote(top + Double(row) * cellHeight + cellHeight - 3)) text-anchor=\"end\" class=\"tick\">\(escape(host))</text>\n"
+            }
+        }
+        let legendY = top + cellHeight * Double(hosts.count) + 16
+        for (index, level) in [0.0, 0.1, 1, 10, 100].enumerated() {
+            let x = left + Double(index) * 100
+            svg += "<rect x=\(quote(x)) y=\(quote(legendY)) width=\"12\" height=\"12\" fill=\"\(color(level))\"/>"
+            svg += "<text x=\(quote(x + 16)) y=\(quote(legendY + 10)) class=\"legend\">\(level == 0 ? "0" : ResultTable.format(level, level < 1 ? 1 : 0))% lost</text>\n"
+        }
+        svg += "<text x=\(quote(left)) y=\(quote(legendY + 30)) class=\"axis\">steps across (offered msg/s above), hosts down</text>\n"
+        return svg + "</svg>"
+    }
+
+    /// White for no loss, then yellow to dark red on a logarithmic scale (0.01 % to 100 %).
+    static func color(_ lossPercent: Double) -> String {
+        guard lossPercent > 0 else { return "#f7fbf7" }
+        let fraction = max(0, min(1, (log10(lossPercent) + 2) / 4))
+        let red = Int(255 - 80 * fraction), green = Int(230 * (1 - fraction)), blue = Int(80 * (1 - fraction))
+        return String(format: "#%02x%02x%02x", red, green, blue)
+    }
+
+    private static func quote(_ value: Double) -> String { "\"\(fmt(value))\"" }
+
+    static func table(_ result: RunResult) -> String {
+        var html = "<table>\n<tr><th>step</th><th>offered/s</th><th>delivered/s (sum)</th><th>min/host</th><th>median</th><th>max/host</th><th>loss %</th><th>dups</th><th>ooo</th><th>p50 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>lost by cause</th><th>slowest host</th></tr>\n"
+        for step in result.steps {
+            let delivered = step.delivered, latency = step.latency
+            let causes = step.lossByCause.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            html += "<tr><td>\(step.step)</td><td>\(ResultTable.count(Double(step.offeredRate)))</td><td>\(ResultTable.count(delivered.sum))</td>"
+            html += "<td>\(ResultTable.count(delivered.min))</td><td>\(ResultTable.count(delivered.median))</td><td>\(ResultTable.count(delivered.max))</td>"
+            html += "<td>\(ResultTable.format(step.worstLossPercent, 3))</td><td>\(step.duplicates)</td><td>\(step.outOfOrder)</td>"
+            html += "<td>\(latency.p50)</td><td>\(latency.p99)</td><td>\(latency.p999)</td>"
+            html += "<td class=\"text\">\(escape(causes.isEmpty ? "none" : causes))</td><td class=\"text\">\(escape(step.slowestHost?.host ?? "-"))</td></tr>\n"
+        }
+        return html + "</table>"
+    }
+}
+
+extension RunResult {
+    /// Every figure as JSON: per step, per host.
+    public func json() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return Array(try encoder.encode(self))
+    }
+}

@@ -1,0 +1,97 @@
+import Glibc
+
+/// A child process started with `posix_spawn`: its standard input from `/dev/null`, its output
+/// to a file (or inherited), in a process group of its own unless told otherwise.
+public final class Subprocess {
+    /// The child's pid.
+    public let pid: pid_t
+    private var status: Int32?
+
+    /// Starts `executable` with `arguments`; output goes to `outputPath` (both streams), or is
+    /// inherited when it is `nil`.
+    /// - Throws: ``LabError`` when the process cannot start.
+    public init(_ executable: String, _ arguments: [String], outputPath: String? = nil) throws(LabError) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let outputPath {
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var child = pid_t()
+        let result = posix_spawn(&child, executable, &actions, nil, argv, environ)
+        guard result == 0 else { throw LabError("cannot start \(executable): errno \(result)") }
+        pid = child
+    }
+
+    /// The exit status once the child has ended (`nil` while it runs); a signal's death is
+    /// 128 + its number.
+    public func poll() -> Int32? {
+        if let status { return status }
+        var raw: Int32 = 0
+        guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
+        let code = raw & 0x7F == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+        status = code
+        return code
+    }
+
+    /// Waits for the end, up to `timeout` seconds (`nil`: for ever). - Returns: the status, or
+    /// `nil` when the time ran out.
+    @discardableResult
+    public func wait(timeout: Double? = nil) -> Int32? {
+        let deadline = timeout.map { monotonicSeconds() + $0 }
+        while true {
+            if let code = poll() { return code }
+            if let deadline, monotonicSeconds() >= deadline { return nil }
+            usleep(10_000)
+        }
+    }
+
+    /// Sends `signal`.
+    public func send(_ signal: Int32) {
+        if poll() == nil { kill(pid, signal) }
+    }
+
+    /// Ends the child: SIGTERM, then SIGKILL after `grace` seconds.
+    public func stop(grace: Double = 2) {
+        send(SIGTERM)
+        if wait(timeout: grace) == nil {
+            send(SIGKILL)
+            wait()
+        }
+    }
+
+    /// Runs `executable` to its end with output discarded. - Returns: its status.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String]) throws(LabError) -> Int32 {
+        try Subprocess(executable, arguments, outputPath: "/dev/null").wait() ?? -1
+    }
+
+    /// Runs `executable` to its end and returns its output (both streams).
+    public static func output(_ executable: String, _ arguments: [String]) throws(LabError) -> (status: Int32, text: String) {
+        let path = "/tmp/mslt-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        defer { unlink(path) }
+        let status = try Subprocess(executable, arguments, outputPath: path).wait() ?? -1
+        guard let file = fopen(path, "r") else { return (status, "") }
+        defer { fclose(file) }
+        var text: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            text += buffer[0..<count]
+        }
+        return (status, String(decoding: text, as: UTF8.self))
+    }
+}
+
+/// The lab could not be built, run or removed.
+public struct LabError: Error, CustomStringConvertible {
+    /// What went wrong.
+    public let description: String
+    /// An error saying `description`.
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,123 @@
+import Glibc
+import MailslotLoadTest
+import MailslotTestSupport
+import Testing
+
+/// The run's outputs: the HTML report (XML-valid, four plots), the table and the JSON.
+@Suite("Load test: report outputs")
+struct ReportOutputTests {
+    static let xmllint = access("/usr/bin/xmllint", X_OK) == 0
+
+    /// A run of 3 hosts and 4 steps: one host loses at the two highest rates (kernel buffer
+    /// and network), one never reports the last step, one step is coordinator-limited.
+    static func syntheticRun() -> RunResult {
+        func host(_ name: String, step: UInt16, sent: UInt64, lost: UInt64, kernel: UInt64, reported: Bool = true) -> HostStepResult {
+            var report = AgentReport(host: name, run: 9, step: step)
+            report.received = sent - lost
+            report.unique = sent - lost
+            report.latencyP50 = 200 + UInt64(step) * 100
+            report.latencyP99 = 900 + UInt64(step) * 1000
+            report.latencyP999 = 2000 + UInt64(step) * 2000
+            if kernel > 0 { report.drops["service.kernel-buffer-full"] = kernel }
+            return HostStepResult(host: name, report: reported ? report : nil, sent: sent, seconds: 1)
+        }
+        let rates = [1000, 2000, 4000, 8000]
+        let steps = rates.enumerated().map { index, rate in
+            let sent = UInt64(index == 3 ? rate / 2 : rate)
+            let step = UInt16(index + 1)
+            return StepResult(
+                step: index + 1, offeredRate: rate, sent: sent, seconds: 1, sendRefused: 0,
+                hosts: [
+                    host("H1", step: step, sent: sent, lost: 0, kernel: 0),
+                    host("H2", step: step, sent: sent, lost: index >= 2 ? sent / 10 : 0, kernel: index >= 2 ? sent / 20 : 0),
+                    host("H10", step: step, sent: sent, lost: index == 3 ? sent : 0, kernel: 0, reported: index != 3),
+                ])
+        }
+        return RunResult(
+            run: 9, domain: "LAB", payload: 424, lossThresholdPercent: 0.1, hosts: ["H1", "H2", "H10"], steps: steps, knee: 2000,
+            coordinatorLimit: 4000, latencyNeedsSynchronizedClocks: false)
+    }
+
+    @Test("the accounting per host: sent = received + lost by a counted cause + lost in the network")
+    func accounting() {
+        let step = Self.syntheticRun().steps[2]
+        let h2 = step.hosts.first { $0.host == "H2" }!
+        #expect(h2.lost == 400)
+        #expect(h2.drops == ["service.kernel-buffer-full": 200])
+        #expect(h2.unexplained == 200)
+        #expect(h2.unique + h2.drops.values.reduce(0, +) + h2.unexplained == step.sent)
+        #expect(step.slowestHost?.host == "H2")
+        #expect(step.lossByCause == ["service.kernel-buffer-full": 200, "network": 200])
+        let last = Self.syntheticRun().steps[3]
+        #expect(last.missing == ["H10"])
+        #expect(last.lossByCause["no-report"] == 4000)
+        #expect(last.coordinatorLimited)
+    }
+
+    @Test(
+        "the HTML report parses as XML (xmllint), holds the four plots and the table, and fetches nothing",
+        .enabled(if: xmllint, "xmllint is not installed (scripts/setup-peers.sh installs libxml2-utils)"))
+    func htmlReportIsValid() throws {
+        let html = HTMLReport.render(Self.syntheticRun())
+        let path = temporaryFile("report.html", html)
+        defer { unlink(path) }
+        let lint = try ChildProcess("/usr/bin/xmllint", ["--noout", path])
+        #expect(lint.waitForExit(timeout: 30) == 0, "\(lint.standardError)")
+        #expect(html.components("<svg ") == 4)
+        for title in ["Delivered vs offered, per host", "Loss vs offered rate", "One-way latency vs offered rate", "Loss per host and step"] {
+            #expect(html.contains(title))
+        }
+        #expect(html.contains("knee 2k/s"))
+        #expect(html.contains("H10, step 4: 100.000% lost"))
+        #expect(!html.contains("http://") || !html.replacingXMLNamespaces().contains("http://"), "no external resource")
+        #expect(html.contains("@media print"))
+    }
+
+    static let chromium = access("/usr/bin/chromium", X_OK) == 0
+
+    @Test(
+        "the HTML report renders in headless Chromium, on screen and printed to PDF",
+        .enabled(if: chromium, "chromium is not installed (scripts/setup-peers.sh installs it)"))
+    func reportRendersInABrowser() throws {
+        let page = temporaryFile("browser.html", HTMLReport.render(Self.syntheticRun()))
+        let picture = page + ".png", pdf = page + ".pdf"
+        defer { unlink(page); unlink(picture); unlink(pdf) }
+        let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=" + page + ".profile"]
+        let shot = try ChildProcess("/usr/bin/chromium", common + ["--window-size=1280,1300", "--screenshot=" + picture, "file://" + page])
+        #expect(shot.waitForExit(timeout: 120) == 0, "\(shot.standardError)")
+        let printed = try ChildProcess("/usr/bin/chromium", common + ["--print-to-pdf=" + pdf, "file://" + page])
+        #expect(printed.waitForExit(timeout: 120) == 0, "\(printed.standardError)")
+        _ = try? ChildProcess("/bin/rm", ["-rf", page + ".profile"]).waitForExit(timeout: 30)
+        // A blank page compresses to almost nothing; four plots and a table do not.
+        let pictureBytes = readFile(picture)?.utf8.count ?? 0
+        #expect(pictureBytes > 40_000, "screenshot of \(pictureBytes) bytes")
+        let pdfText = readFile(pdf) ?? ""
+        #expect(pdfText.hasPrefix("%PDF"))
+        #expect(pdfText.utf8.count > 20_000)
+    }
+
+    @Test("the table has a row per step, names the knee, the missing host and the coordinator's limit")
+    func table() {
+        let text = ResultTable.render(Self.syntheticRun())
+        let lines = text.split(separator: "\n")
+        #expect(lines[0].hasPrefix("step  offered/s"))
+        #expect(lines.filter { $0.first?.isNumber == true }.count == 4)
+        #expect(text.contains("knee: 2000 msg/s"))
+        #expect(text.contains("step 4: no report from H10"))
+        #expect(text.contains("step 4: sent only 4000/s of the offered 8000/s"))
+    }
+}
+
+extension String {
+    /// How many times `needle` occurs.
+    func components(_ needle: String) -> Int { split(separator: needle, omittingEmptySubsequences: false).count - 1 }
+
+    /// The text without the XML namespace URIs (the only `http://` a self-contained page has).
+    func replacingXMLNamespaces() -> String {
+        var text = self
+        for uri in ["http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml"] {
+            text = text.split(separator: uri, omittingEmptySubsequences: false).joined(separator: "")
+        }
+        return text
+    }
+}
