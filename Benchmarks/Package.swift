@@ -26,6 +26,8 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MailslotWire", package: "swift-mailslot"),
+                // Scenario g's hosts: the lab of `mailslot loadtest lab`.
+                .product(name: "MailslotLoadTest", package: "swift-mailslot"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

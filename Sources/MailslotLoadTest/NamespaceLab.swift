@@ -69,6 +69,8 @@ public final class NamespaceLab {
             let address = index == 0 ? Self.coordinatorAddress : Self.address(ofHost: index - 1)
             try Self.batch(member, [
                 "link set lo up", "addr add \(address)/16 broadcast \(Self.broadcast) dev eth0", "link set eth0 up",
+                // Multicast stays on the lab's wire (the iperf2 baseline sends to a group).
+                "route add 224.0.0.0/4 dev eth0",
             ])
         }
     }

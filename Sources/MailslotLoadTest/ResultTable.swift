@@ -71,9 +71,10 @@ public enum ResultTable {
     }
 }
 
+/// Padding for text tables.
 extension String {
     /// Pads with spaces to `width`, on the left when `right` (right-aligned).
-    func padding(to width: Int, right: Bool) -> String {
+    public func padding(to width: Int, right: Bool) -> String {
         let pad = String(repeating: " ", count: max(0, width - count))
         return right ? pad + self : self + pad
     }

@@ -27,12 +27,16 @@ struct LoadAgentCommand: AsyncParsableCommand {
     @Flag(help: "Leave the datagram service to a 'mailslot relay' running on this host.")
     var viaRelay = false
 
+    @Option(help: "The datagram service's socket receive buffer, in bytes (default 4 MiB).")
+    var receiveBuffer: Int?
+
     func run() async throws {
         let registry = service.metrics == nil ? nil : PrometheusCollectorRegistry()
         let viaRelay = self.viaRelay
         try await reportingFailures {
             var configuration = try network.configuration()
             if network.udpPort == nil { configuration.udpPort = 138 }
+            if let receiveBuffer { configuration.receiveBufferBytes = receiveBuffer }
             let network = configuration
             let engine = try service.makeEngine(registry: registry)
             let name = try await engine.engine.run { engine in

@@ -87,4 +87,18 @@ struct ReportCodecTests {
         #expect(tally.unique == 9)
         #expect(tally.latency.totalCount == 9)
     }
+
+    @Test("iperf2's server report: the last lost/total pair is read, with or without a space after the slash")
+    func iperfReportParses() {
+        let output = """
+            [  1] local 239.1.3.9 port 5001 connected with 10.139.0.1 port 48933
+            [ ID] Interval       Transfer     Bandwidth        Jitter   Lost/Total Datagrams
+            [  1] 0.0000-1.0000 sec   414 KBytes  3.39 Mbits/sec   0.002 ms 3/ 1000 (0.3%)
+            [  1] 0.0000-2.0016 sec   829 KBytes  3.39 Mbits/sec   0.002 ms 12/2003 (0.6%)
+            """
+        let parsed = IperfBaseline.parse(output)
+        #expect(parsed?.lost == 12)
+        #expect(parsed?.total == 2003)
+        #expect(IperfBaseline.parse("Server listening on UDP port 5001") == nil)
+    }
 }

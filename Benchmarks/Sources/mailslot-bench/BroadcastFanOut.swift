@@ -1,69 +1,34 @@
 import CBaselines
 import Glibc
+import MailslotLoadTest
 
 /// Scenario g: a domain broadcast fan-out. A blaster host sends DIRECT_GROUP datagrams (424 B)
 /// to the subnet's broadcast address; every receiving host (a network namespace on one bridge)
 /// runs its own engine on UDP 138 and gets each one. Baseline: C recvmmsg receivers on the same
 /// hosts. Needs root (network namespaces); without it the scenario is skipped with a note.
-struct BroadcastLab {
-    let prefix: String
-    let receivers: [String]
-    let sender: String
-    static let broadcast = "10.139.0.255"
-    static let ip = access("/usr/sbin/ip", X_OK) == 0 ? "/usr/sbin/ip" : "/sbin/ip"
-
-    static var unavailableReason: String? {
-        guard getuid() == 0 else { return "needs root for network namespaces" }
-        guard access(ip, X_OK) == 0 else { return "needs iproute2 (ip)" }
-        return nil
-    }
-
-    init(receivers count: Int) throws(BenchError) {
-        let prefix = "mb\(getpid() % 100_000)"
-        self.prefix = prefix
-        receivers = (1...count).map { "\(prefix)r\($0)" }
-        sender = prefix + "s"
-        let bridge = prefix + "br"
-        try Self.run(["netns", "add", bridge])
-        try Self.run(["-n", bridge, "link", "add", "br0", "type", "bridge"])
-        try Self.run(["-n", bridge, "link", "set", "br0", "up"])
-        for (index, host) in ([sender] + receivers).enumerated() {
-            try Self.run(["netns", "add", host])
-            try Self.run(["-n", bridge, "link", "add", "v\(index)", "type", "veth", "peer", "name", "eth0", "netns", host])
-            try Self.run(["-n", bridge, "link", "set", "v\(index)", "master", "br0"])
-            try Self.run(["-n", bridge, "link", "set", "v\(index)", "up"])
-            try Self.run(["-n", host, "link", "set", "lo", "up"])
-            try Self.run(["-n", host, "addr", "add", "10.139.0.\(index + 1)/24", "broadcast", Self.broadcast, "dev", "eth0"])
-            try Self.run(["-n", host, "link", "set", "eth0", "up"])
-        }
-    }
-
-    func remove() {
-        for host in [sender] + receivers + [prefix + "br"] { try? Self.run(["netns", "del", host]) }
-    }
-
-    static func run(_ arguments: [String]) throws(BenchError) {
-        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
-        defer { close(null) }
-        let child = try ChildProcess(arguments: arguments, holdOpen: null, executable: ip)
-        _ = try child.finish()
-    }
-
-    /// Starts this benchmark's executable inside `host`.
+///
+/// The hosts are a `NamespaceLab` of MailslotLoadTest: the same lab `mailslot loadtest lab`
+/// builds (its coordinator namespace is the blaster here).
+enum BroadcastLab {
+    /// Starts this benchmark's executable inside the lab namespace `host`.
     static func spawn(_ host: String, _ arguments: [String], holdOpen: Int32, stdin: Int32? = nil) throws(BenchError) -> ChildProcess {
-        try ChildProcess(arguments: ["netns", "exec", host, ChildProcess.executable] + arguments, holdOpen: holdOpen, stdin: stdin, executable: ip)
+        try ChildProcess(
+            arguments: ["netns", "exec", host, ChildProcess.executable] + arguments, holdOpen: holdOpen, stdin: stdin,
+            executable: NamespaceLab.ip)
     }
 }
 
 extension ScenarioRunner {
     /// g. Domain broadcast fan-out to `receivers` engines.
     func broadcastFanOut(receivers count: Int) throws(BenchError) {
-        if let reason = BroadcastLab.unavailableReason {
+        if let reason = NamespaceLab.unavailableReason {
             var row = ResultRow(scenario: "g", caseLabel: "broadcast to \(count) hosts", payloadBytes: 424, mailslots: 1, writers: 1, baseline: "c-recvmmsg")
             row.note = "skipped: \(reason)"
             return append(row)
         }
-        let lab = try BroadcastLab(receivers: count)
+        NamespaceLab.removeStale()
+        let lab: NamespaceLab
+        do { lab = try NamespaceLab(hosts: count) } catch { throw .setup("lab: \(error)") }
         defer { lab.remove() }
         var outcomes: [Transport: [FanOutOutcome]] = [:]
         for rep in 1...profile.repetitions {
@@ -111,11 +76,11 @@ extension ScenarioRunner {
         var lossPercent: Double { sent == 0 ? 0 : 100 * (1 - Double(delivered) / Double(sent * UInt64(hosts))) }
     }
 
-    private func fanOutTrial(_ lab: BroadcastLab, _ transport: Transport) throws(BenchError) -> FanOutOutcome {
+    private func fanOutTrial(_ lab: NamespaceLab, _ transport: Transport) throws(BenchError) -> FanOutOutcome {
         let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
         defer { close(null) }
         var receivers: [(ChildProcess, Int32)] = []
-        for host in lab.receivers {
+        for host in lab.hosts {
             var input: [Int32] = [0, 0]
             let piped = cb_pipe(&input)
             guard piped == 0 else { throw .system("pipe2", -piped) }
@@ -125,8 +90,8 @@ extension ScenarioRunner {
             guard child.readLine(startingWith: "ready") != nil else { throw .setup("a broadcast receiver did not start") }
             receivers.append((child, input[1]))
         }
-        let blaster = try BroadcastLab.spawn(lab.sender, [
-            "writer", "--transport", "udp-blast", "--host", BroadcastLab.broadcast, "--port", "138", "--prefix", "g0",
+        let blaster = try BroadcastLab.spawn(lab.coordinator, [
+            "writer", "--transport", "udp-blast", "--host", NamespaceLab.broadcast, "--port", "138", "--prefix", "g0",
             "--count", "1", "--payload", "424", "--seconds", "\(profile.seconds)",
         ], holdOpen: null)
         let sent = try blaster.finish().split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { UInt64($0) }
