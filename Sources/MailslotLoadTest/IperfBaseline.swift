@@ -69,7 +69,7 @@ public struct IperfBaseline: Sendable {
             client.wait(timeout: duration + 30)
             client.stop(grace: 1)
             usleep(500_000)  // the servers print their report when the client's last datagram comes
-            for server in servers { server.stop(grace: 1) }
+            Subprocess.stopAll(servers)
             let hosts = lab.hosts.indices.map { index in
                 let report = parse(readText("\(folder)/h\(index).log"))
                 return Host(host: "H\(index + 1)", lost: report?.lost, total: report?.total)

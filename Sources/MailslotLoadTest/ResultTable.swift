@@ -31,7 +31,7 @@ public enum ResultTable {
         lines.append("hosts: \(result.hosts.count) (\(result.hosts.joined(separator: " ")))")
         let kneeText = result.knee.map { "\(count(Double($0))) msg/s" } ?? "none (every step lost more than the threshold)"
         lines.append("knee: \(kneeText): the highest offered rate at which every host lost at most \(format(result.lossThresholdPercent, 2))%")
-        if let limit = result.coordinatorLimit, result.steps.allSatisfy({ $0.coordinatorLimited || $0.passes(thresholdPercent: result.lossThresholdPercent) }) {
+        if let limit = result.coordinatorLimit, result.steps.allSatisfy({ $0.passes(thresholdPercent: result.lossThresholdPercent) }) {
             lines.append("the coordinator could send no faster than \(count(limit))/s, and no host was losing yet: the knee lies above that")
         }
         for step in result.steps where !step.missing.isEmpty {

@@ -64,6 +64,18 @@ public final class Subprocess {
         }
     }
 
+    /// Ends many children at once: SIGTERM to all, then SIGKILL to those still running after
+    /// `grace` seconds (so a hundred children take `grace` at most, not a hundred times it).
+    public static func stopAll(_ children: [Subprocess], grace: Double = 1) {
+        for child in children { child.send(SIGTERM) }
+        let deadline = monotonicSeconds() + grace
+        while children.contains(where: { $0.poll() == nil }), monotonicSeconds() < deadline { usleep(10_000) }
+        for child in children where child.poll() == nil {
+            child.send(SIGKILL)
+            child.wait()
+        }
+    }
+
     /// Runs `executable` to its end with output discarded. - Returns: its status.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String]) throws(LabError) -> Int32 {

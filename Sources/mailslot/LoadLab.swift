@@ -46,7 +46,7 @@ struct LoadLabCommand: ParsableCommand {
         let self_ = Self.executable
         let common = ["--domain", domain, "--udp-port", "138", "--broadcast", NamespaceLab.broadcast]
         var agents: [Subprocess] = []
-        defer { for agent in agents { agent.stop(grace: 1) } }
+        defer { Subprocess.stopAll(agents) }
         for (index, host) in lab.hosts.enumerated() {
             let log = keepLogs ? "loadtest-lab-agent-\(index + 1).log" : "/dev/null"
             let buffer = receiveBuffer.map { ["--receive-buffer", "\($0)"] } ?? []
@@ -78,7 +78,7 @@ struct LoadLabCommand: ParsableCommand {
             try compareWithIperf(lab, rates: rates, resultPath: resultPath)
         }
         let tearing = monotonic()
-        for agent in agents { agent.stop(grace: 1) }
+        Subprocess.stopAll(agents)
         agents = []
         lab.remove()
         printError("lab: torn down in \(ResultTable.format(monotonic() - tearing, 1)) s")
