@@ -370,7 +370,11 @@ public final class MailslotEngine {
         if !record.shared {
             discardKernelQueue(record)
             // While the socket is still bound, so no new server of the name can have published.
-            if let inode = record.publishedEntry { registry.withdraw(record.endpoint, inode: inode) }
+            if let inode = record.publishedEntry, let error = registry.withdraw(record.endpoint, inode: inode) {
+                log.warning(
+                    .registryFailed, "removing the registry entry of \(record.name.fullName) failed: \(error); the next server of the name replaces it",
+                    now: system_monotonicSeconds())
+            }
         }
         system_close(record.fd)
         slots[index] = nil

@@ -92,11 +92,15 @@ final class LocalRegistry {
     }
 
     /// Removes the entry this process published (file `inode`), unless it was replaced.
-    func withdraw(_ endpoint: LocalEndpoint, inode: UInt64) {
+    /// - Returns: why the entry could not be removed (it stays until the name's next server or
+    ///   a stale-entry sweep removes it), or `nil`.
+    @discardableResult
+    func withdraw(_ endpoint: LocalEndpoint, inode: UInt64) -> SyscallError? {
         guard case .success(let folder) = folder,
             let status = try? system_fileStatus(in: folder, endpoint.key), status.inode == inode
-        else { return }
-        try? system_unlink(in: folder, endpoint.key)
+        else { return nil }
+        do { try system_unlink(in: folder, endpoint.key) } catch { return error }
+        return nil
     }
 
     /// Reads the entry file for an endpoint as it is (trusted or not); `nil` when there is no

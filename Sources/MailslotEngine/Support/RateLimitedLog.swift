@@ -13,6 +13,7 @@ struct RateLimitedLog {
         case forwardFailed = "forward-failed"
         case sharedMemoryReset = "shared-memory-reset"
         case writerDied = "writer-died"
+        case registryFailed = "registry-failed"
     }
 
     let logger: Logger
