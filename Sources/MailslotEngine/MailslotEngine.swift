@@ -73,7 +73,7 @@ public final class MailslotEngine {
     /// Runs queued cross-thread jobs (set by ``MailslotEngineThread``).
     var drainJobs: (() -> Void)?
     /// Open mailslots in this engine.
-    public private(set) var mailslotCount = 0
+    public internal(set) var mailslotCount = 0
     /// Counters of mailslots this engine has closed.
     var closedStatistics = MailslotStatistics()
     /// Open slots by the hash of their folded path (their local address), for datagrams from
@@ -344,48 +344,6 @@ public final class MailslotEngine {
         slotIndexByPath.set(record.endpoint.pathHash, to: index)
         mailslotCount += 1
         return MailslotServer(engine: self, handle: SlotHandle(index: index, generation: record.generation))
-    }
-
-    // MARK: Slot lookup and closing
-
-    func record(_ handle: SlotHandle) throws(MailslotError) -> SlotRecord {
-        guard handle.index < slots.count, let record = slots[handle.index], record.generation == handle.generation else {
-            throw .invalidHandle
-        }
-        return record
-    }
-
-    func isOpen(_ handle: SlotHandle) -> Bool { (try? record(handle)) != nil }
-
-    /// Closes a slot: stops its watcher, closes its descriptor (freeing the name once no other
-    /// process holds it), drops unread messages and fails waiting reads.
-    func closeSlot(index: Int) {
-        guard let record = slots[index] else { return }
-        record.isOpen = false
-        ev_io_stop(loop, record.watcher)
-        record.statistics.drops.closedUnread &+= UInt64(record.ring.messageCount)
-        // The ring's memory stays mapped until the record goes (a callback may hold a message
-        // in it while it closes its own mailslot).
-        closeSharedMemory(record)
-        if !record.shared {
-            discardKernelQueue(record)
-            // While the socket is still bound, so no new server of the name can have published.
-            if let inode = record.publishedEntry, let error = registry.withdraw(record.endpoint, inode: inode) {
-                log.warning(
-                    .registryFailed, "removing the registry entry of \(record.name.fullName) failed: \(error); the next server of the name replaces it",
-                    now: system_monotonicSeconds())
-            }
-        }
-        system_close(record.fd)
-        slots[index] = nil
-        slotIndexByPath.remove(record.endpoint.pathHash, ifSlot: index)
-        freeIndices.append(index)
-        mailslotCount -= 1
-        closedStatistics.add(record.statistics)
-        if !record.ring.isPinned { record.ring.releaseStorageIfEmpty() }
-        record.liveWaiters = 0
-        let aborted = MailslotError.operationAborted("\(record.name.fullName) was closed while the read was pending")
-        for waiter in record.waiters.removeAll() { complete(waiter, .failure(aborted)) }
     }
 
     /// Sweeps a ring must stay idle (empty, nothing received) before its storage is freed: a
