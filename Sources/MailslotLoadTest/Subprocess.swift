@@ -87,17 +87,22 @@ public final class Subprocess {
         let path = "/tmp/mslt-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { unlink(path) }
         let status = try Subprocess(executable, arguments, outputPath: path).wait() ?? -1
-        guard let file = fopen(path, "r") else { return (status, "") }
-        defer { fclose(file) }
-        var text: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            text += buffer[0..<count]
-        }
-        return (status, String(decoding: text, as: UTF8.self))
+        return (status, readText(path))
     }
+}
+
+/// A file's text (empty when it cannot be read).
+func readText(_ path: String) -> String {
+    guard let file = fopen(path, "r") else { return "" }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = fread(&buffer, 1, buffer.count, file)
+        if count <= 0 { break }
+        bytes += buffer[0..<count]
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 /// The lab could not be built, run or removed.

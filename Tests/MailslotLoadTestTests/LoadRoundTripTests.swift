@@ -9,7 +9,7 @@ import Testing
 struct LoadRoundTripTests {
     /// Reads a JSON file the coordinator wrote.
     static func json(_ path: String) throws -> [String: Any] {
-        let text = try #require(readFile(path))
+        let text = try #require(readTextFile(path))
         return try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     }
 
@@ -98,7 +98,7 @@ struct LoadRoundTripTests {
         let second = try #require(steps.last?["hosts"] as? [[String: Any]])
         #expect(second.allSatisfy { $0["lost"] as? Double == 0 }, "\(second)")
         #expect(lab.standardOutput.contains("H2"))
-        #expect(readFile(report)?.contains("Loss per host and step") == true)
+        #expect(readTextFile(report)?.contains("Loss per host and step") == true)
         // Torn down: no namespace, no agent.
         let namespaces = try ChildProcess("/usr/sbin/ip", ["netns", "list"])
         _ = namespaces.waitForExit(timeout: 10)
@@ -111,18 +111,4 @@ struct LoadRoundTripTests {
         _ = listing.waitForExit(timeout: 10)
         return listing.standardOutput.split(separator: "\n").compactMap { pid_t($0) }
     }
-}
-
-/// A file's text, or `nil`.
-func readFile(_ path: String) -> String? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count <= 0 { break }
-        bytes += buffer[0..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }

@@ -89,9 +89,9 @@ struct ReportOutputTests {
         #expect(printed.waitForExit(timeout: 120) == 0, "\(printed.standardError)")
         _ = try? ChildProcess("/bin/rm", ["-rf", page + ".profile"]).waitForExit(timeout: 30)
         // A blank page compresses to almost nothing; four plots and a table do not.
-        let pictureBytes = readFile(picture)?.utf8.count ?? 0
+        let pictureBytes = readTextFile(picture)?.utf8.count ?? 0
         #expect(pictureBytes > 40_000, "screenshot of \(pictureBytes) bytes")
-        let pdfText = readFile(pdf) ?? ""
+        let pdfText = readTextFile(pdf) ?? ""
         #expect(pdfText.hasPrefix("%PDF"))
         #expect(pdfText.utf8.count > 20_000)
     }

@@ -56,22 +56,9 @@ struct ExampleServiceTests {
     @Test("the README shows the example service as it is in the package")
     func readmeShowsTheExample() throws {
         let root = "/" + #filePath.split(separator: "/").dropLast(3).joined(separator: "/")
-        let source = try #require(Self.read(root + "/Sources/mailslot-example-service/ExampleService.swift"))
-        let readme = try #require(Self.read(root + "/README.md"))
+        let source = try #require(readTextFile(root + "/Sources/mailslot-example-service/ExampleService.swift"))
+        let readme = try #require(readTextFile(root + "/README.md"))
         #expect(readme.contains(source.trimmingSuffix()), "README.md's example differs from Sources/mailslot-example-service")
-    }
-
-    static func read(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
