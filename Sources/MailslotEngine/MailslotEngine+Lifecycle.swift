@@ -75,11 +75,9 @@ extension MailslotEngine {
             if retained[handle] != nil { closeRetained(handle) } else { closeSlot(index: handle.index) }
         }
         if let deadline = drainDeadline {
-            var left = datagramService.map { system_hasQueuedDatagram($0.fd) ? 1 : 0 } ?? 0
-            for (index, record) in slots.enumerated() {
-                guard let record else { continue }
-                left += undelivered(record, SlotHandle(index: index, generation: record.generation))
-            }
+            // Until the bound, stop at the first mailslot with something left (no system call
+            // for the thousands after it); at the bound, count it all for the log.
+            let left = undeliveredInEngine(stoppingAtFirst: now < deadline)
             if left == 0 || now >= deadline { finishDrain(left: left, now: now) }
         }
         if drainDeadline == nil && closingSlots.isEmpty { ev_timer_stop(loop, drainTimer) }
@@ -99,14 +97,27 @@ extension MailslotEngine {
         stop()
     }
 
+    /// Undelivered messages over every mailslot and the datagram service's socket; with
+    /// `stoppingAtFirst`, only whether there are any (0 or the first mailslot's count).
+    private func undeliveredInEngine(stoppingAtFirst: Bool) -> Int {
+        var left = datagramService.map { system_hasQueuedDatagram($0.fd) ? 1 : 0 } ?? 0
+        for (index, record) in slots.enumerated() {
+            if stoppingAtFirst && left > 0 { return left }
+            guard let record else { continue }
+            left += undelivered(record, SlotHandle(index: index, generation: record.generation))
+        }
+        return left
+    }
+
     /// Messages `record` received but has not delivered, roughly: its ring's and shared-memory
     /// ring's counts, plus one if its socket has a datagram queued and one if its stream has a
     /// batch not yet handed over. Zero means drained.
     func undelivered(_ record: SlotRecord, _ handle: SlotHandle) -> Int {
         guard record.isOpen else { return 0 }
         var count = record.ring.messageCount + (record.sharedMemory?.messageCount ?? 0)
-        if system_hasQueuedDatagram(record.fd) { count += 1 }
         if streamFeeders[handle]?.hasPendingBatch == true { count += 1 }
+        // The kernel is asked only when the engine's own queues are empty.
+        if count == 0 && system_hasQueuedDatagram(record.fd) { count += 1 }
         return count
     }
 }
