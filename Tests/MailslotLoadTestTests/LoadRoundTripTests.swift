@@ -66,11 +66,14 @@ struct LoadRoundTripTests {
         defer { unlink(output); unlink(report) }
         let lab = try ChildProcess(MailslotBinary.path, [
             "loadtest", "lab", "--hosts", "4", "--rates", "3000,3000", "--duration", "4s", "--json", output, "--report", report,
+            // 1 MiB (2 MiB as the kernel counts it, about 1,600 datagrams): a 3-s stop overflows
+            // it even if a slow machine sends only a third of the rate.
+            "--receive-buffer", "1048576",
         ])
         defer { lab.kill(SIGKILL) }
         #expect(lab.waitForStderrLine(startingWith: "discovered 4 hosts", timeout: 120) != nil, "\(lab.standardError)")
-        // Stop host 2's agent for three of the first step's four seconds: 9,000 datagrams, more
-        // than its socket's 8 MiB buffer holds; the kernel drops the rest (SO_RXQ_OVFL counts them).
+        // Stop host 2's agent for three of the first step's four seconds: up to 9,000 datagrams,
+        // more than its socket's buffer holds; the kernel drops the rest (SO_RXQ_OVFL counts them).
         usleep(300_000)
         let pids = try Self.agentPIDs(host: 1, labPID: lab.pid)
         #expect(!pids.isEmpty)
