@@ -24,9 +24,19 @@ public struct DropCounters: Hashable, Sendable {
     /// Queued but never read: the last server handle closed with them in the queue (Win32
     /// discards them the same way).
     public var closedUnread: UInt64 = 0
-    /// Shared-memory records a writer claimed and never committed (it died, or stalled past
-    /// the engine's unblock timeout): the reader skipped them.
+    /// Shared-memory records a writer claimed and never committed: it died, stalled past the
+    /// engine's unblock timeout, or was mid-write when the mailslot closed. The reader skipped
+    /// them; a writer still alive fails its write (`ERROR_OPERATION_ABORTED`, or
+    /// `ERROR_BROKEN_PIPE` at close).
     public var writerDied: UInt64 = 0
+    /// Shared-memory messages thrown away when the ring was found written over (outside the
+    /// protocol) and reset. **An estimate**: exact where their headers could still be read,
+    /// otherwise the bytes lost divided by the average message (see `docs/architecture.md`).
+    public var ringResetEstimated: UInt64 = 0
+    /// Datagrams that carried descriptors or other control data (`SCM_RIGHTS`, cut control
+    /// data) and were not a writer's request for the shared-memory ring: a mailslot message is
+    /// bytes only, so they are refused and their descriptors closed at once.
+    public var carriedDescriptors: UInt64 = 0
     /// Refused because the writer is not on the mailslot's access list (its uid and gid, as the
     /// kernel attached them to the message; see ``WriterAccess``).
     public var accessDenied: UInt64 = 0
@@ -37,7 +47,7 @@ public struct DropCounters: Hashable, Sendable {
     /// All drops, whatever the cause.
     public var total: UInt64 {
         queueFull &+ oversize &+ malformed &+ unknownMailslot &+ wrongDestination &+ kernelBufferFull &+ engineMemoryFull
-            &+ closedUnread &+ writerDied &+ accessDenied
+            &+ closedUnread &+ writerDied &+ accessDenied &+ ringResetEstimated &+ carriedDescriptors
     }
 
     /// The non-zero causes as `name count` pairs, for summaries (`"none"` when there are none).
@@ -53,6 +63,7 @@ public struct DropCounters: Hashable, Sendable {
             ("unknown-mailslot", unknownMailslot), ("wrong-destination", wrongDestination),
             ("kernel-buffer-full", kernelBufferFull), ("engine-memory-full", engineMemoryFull),
             ("closed-unread", closedUnread), ("writer-died", writerDied), ("access-denied", accessDenied),
+            ("ring-reset-estimated", ringResetEstimated), ("carried-descriptors", carriedDescriptors),
         ]
     }
 
@@ -68,6 +79,8 @@ public struct DropCounters: Hashable, Sendable {
         closedUnread &+= other.closedUnread
         writerDied &+= other.writerDied
         accessDenied &+= other.accessDenied
+        ringResetEstimated &+= other.ringResetEstimated
+        carriedDescriptors &+= other.carriedDescriptors
     }
 }
 

@@ -9,6 +9,13 @@ public enum MessageSizeLimit {
     /// The NetBIOS datagram budget for mailslot name plus data (MS-MAIL 2.1).
     public static let nameAndData = 443
 
+    /// `true` for a maximum a mailslot can be created with: `0` and `0xFFFFFFFF` ("any size",
+    /// up to ``local``) or `1...local`. Anything else would be cut without a word, so it is
+    /// refused.
+    public static func isValidMaximum(_ maxMessageSize: UInt32) -> Bool {
+        maxMessageSize == UInt32.max || maxMessageSize <= UInt32(local)
+    }
+
     /// The effective limit for a mailslot created with `maxMessageSize`.
     public static func effective(_ maxMessageSize: UInt32) -> Int {
         maxMessageSize == 0 ? local : min(Int(maxMessageSize), local)

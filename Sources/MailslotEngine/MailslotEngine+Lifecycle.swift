@@ -32,7 +32,9 @@ extension MailslotEngine {
     /// "Delivered" means taken by a callback, a read or a message stream: the engine keeps
     /// receiving meanwhile, and the drain ends at the first moment when no mailslot holds a
     /// message in its ring, its shared-memory ring or its socket's queue, no stream batch waits
-    /// to be handed over, and the datagram service's socket is empty. Messages no one takes
+    /// to be handed over, and the datagram service's socket is empty. A shared-memory record
+    /// whose writer died mid-write keeps the drain waiting until the reader skips it (the
+    /// unblock timeout), so the messages behind it are delivered too. Messages no one takes
     /// (a mailslot without a reader, a stream whose consumer stopped) keep it waiting until the
     /// bound; they are then counted as ``/MailslotCore/DropCounters/closedUnread`` when their mailslots close.
     /// Writers are not refused during the drain: they see server-gone once the mailslot closes.
@@ -115,6 +117,9 @@ extension MailslotEngine {
     func undelivered(_ record: SlotRecord, _ handle: SlotHandle) -> Int {
         guard record.isOpen else { return 0 }
         var count = record.ring.messageCount + (record.sharedMemory?.messageCount ?? 0)
+        // A dead writer's record at the head hides what follows it: wait for the stall timer to
+        // skip it (the unblock timeout), then for the rest.
+        if count == 0 && record.sharedMemory?.hasRecords == true { count += 1 }
         if streamFeeders[handle]?.hasPendingBatch == true { count += 1 }
         // The kernel is asked only when the engine's own queues are empty.
         if count == 0 && system_hasQueuedDatagram(record.fd) { count += 1 }

@@ -73,13 +73,14 @@ extension MailslotEngine {
     /// Warns when the mailslot's shared-memory ring was found corrupt and reset since the last
     /// look (a hostile or broken writer).
     private func noteSharedMemoryResets(_ record: SlotRecord) {
+        syncSharedMemoryCounters(record)
         let resets = record.statistics.sharedMemoryResets
         guard resets > record.reportedResets else { return }
         let new = resets - record.reportedResets
         record.reportedResets = resets
         log.warning(
             .sharedMemoryReset, "\(record.name.fullName): its shared-memory ring was written outside the protocol and "
-                + "reset \(new) time(s); what it held is lost, the socket path keeps working", now: system_monotonicSeconds())
+                + "reset \(new) time(s); what it held is lost (counted, estimated, as ring-reset-estimated), the socket path keeps working", now: system_monotonicSeconds())
     }
 
     /// How a run of ``deliverToCallback(_:sharedMemoryBudget:)`` ended.

@@ -99,10 +99,19 @@ extension MailslotEngine {
         let checksWriters = !record.writers.allowsAnyone
         for index in 0..<count {
             let length = batch.length(index)
-            if batch.carriesDescriptors(index) {
-                answerSharedMemoryRequest(record, descriptor: batch.takeDescriptor(index), sender: batch.senderCredentials(index))
+            switch batch.ancillary(index) {
+            case .none:
+                break
+            case .ringRequest(let descriptor):
+                answerSharedMemoryRequest(record, descriptor: descriptor, sender: batch.senderCredentials(index))
                 batch.markNotAMessage(index)
-            } else if checksWriters, !batch.senderAllowed(index, record.writers, creator: record.creatorUID) {
+                continue
+            case .refused:
+                countRefusedControlData(record, index: index)
+                batch.markNotAMessage(index)
+                continue
+            }
+            if checksWriters, !batch.senderAllowed(index, record.writers, creator: record.creatorUID) {
                 record.statistics.drops.accessDenied &+= 1
                 batch.markNotAMessage(index)
             } else if length > limit {
@@ -144,9 +153,16 @@ extension MailslotEngine {
             return .failed
         }
         for index in 0..<count {
-            if batch.carriesDescriptors(index) {
-                answerSharedMemoryRequest(nil, descriptor: batch.takeDescriptor(index), sender: nil)
-            } else if !record.writers.allowsAnyone, !batch.senderAllowed(index, record.writers, creator: record.creatorUID) {
+            switch batch.ancillary(index) {
+            case .none: break
+            case .ringRequest(let descriptor):
+                answerSharedMemoryRequest(nil, descriptor: descriptor, sender: nil)
+                continue
+            case .refused:
+                countRefusedControlData(record, index: index)
+                continue
+            }
+            if !record.writers.allowsAnyone, !batch.senderAllowed(index, record.writers, creator: record.creatorUID) {
                 record.statistics.drops.accessDenied &+= 1
             } else if batch.length(index) > limit {
                 record.statistics.drops.oversize &+= 1
@@ -162,19 +178,31 @@ extension MailslotEngine {
     /// instead of vanishing with the socket. Bounded: a writer cannot keep a close in here.
     func discardKernelQueue(_ record: SlotRecord) {
         for _ in 0..<1024 {
-            batch.prepareToDiscard(overflowBytes: 0)  // MSG_TRUNC still counts each datagram
+            // MSG_TRUNC still counts each datagram; one byte tells a ring request's marker.
+            batch.prepareToDiscard(overflowBytes: 1)
             guard case .processed(let count)? = try? batch.receive(fd: record.fd, count: batch.capacity) else { return }
             var messages: UInt64 = 0
             for index in 0..<Int(count) {
-                if batch.carriesDescriptors(index) {
-                    answerSharedMemoryRequest(nil, descriptor: batch.takeDescriptor(index), sender: nil)
-                } else {
-                    messages &+= 1
+                switch batch.ancillary(index) {
+                case .none: messages &+= 1
+                case .ringRequest(let descriptor): answerSharedMemoryRequest(nil, descriptor: descriptor, sender: nil)
+                case .refused: countRefusedControlData(record, index: index)
                 }
             }
             record.statistics.received &+= messages
             record.statistics.drops.closedUnread &+= messages
             if Int(count) < batch.capacity { return }
+        }
+    }
+
+    /// Counts a datagram refused for its control data (descriptors that are not a ring
+    /// request): as access-denied when its sender may not write at all, else as
+    /// carried-descriptors. Its descriptors are closed already.
+    private func countRefusedControlData(_ record: SlotRecord, index: Int) {
+        if !record.writers.allowsAnyone, !batch.senderAllowed(index, record.writers, creator: record.creatorUID) {
+            record.statistics.drops.accessDenied &+= 1
+        } else {
+            record.statistics.drops.carriedDescriptors &+= 1
         }
     }
 

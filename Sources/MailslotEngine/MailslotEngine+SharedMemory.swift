@@ -83,12 +83,22 @@ extension MailslotEngine {
     }
 
     /// Closes a slot's shared-memory ring: writers go back to the socket (or learn the
-    /// mailslot is gone); what it still held is counted as closed unread.
+    /// mailslot is gone). What it still held is counted: committed messages as closed unread,
+    /// records still being written (a dead writer's, or a live one's that now fails) as
+    /// writer-died, whatever lies behind them included.
     func closeSharedMemory(_ record: SlotRecord) {
         guard let sharedMemory = record.sharedMemory else { return }
-        sharedMemory.stop(loop: loop)
-        let unread = UInt64(sharedMemory.messageCount)
-        record.statistics.received &+= unread
-        record.statistics.drops.closedUnread &+= unread
+        let leftovers = sharedMemory.stop(loop: loop)
+        record.statistics.received &+= UInt64(leftovers.unread)
+        record.statistics.drops.closedUnread &+= UInt64(leftovers.unread)
+        record.statistics.drops.writerDied &+= UInt64(leftovers.unfinished)
+        syncSharedMemoryCounters(record)
+    }
+
+    /// Copies the ring's reset counters into the mailslot's statistics.
+    func syncSharedMemoryCounters(_ record: SlotRecord) {
+        guard let sharedMemory = record.sharedMemory else { return }
+        record.statistics.sharedMemoryResets = sharedMemory.reader.resets
+        record.statistics.drops.ringResetEstimated = sharedMemory.reader.lostInResets
     }
 }

@@ -238,8 +238,9 @@ public final class MailslotEngine {
     ///
     /// - Parameters:
     ///   - name: a local name, `\\.\mailslot\[path\]name`.
-    ///   - maxMessageSize: the largest message writers may send; `0` means any size (up to
-    ///     ``/MailslotCore/MessageSizeLimit/local``).
+    ///   - maxMessageSize: the largest message writers may send; `0` (or `0xFFFFFFFF`) means
+    ///     any size up to ``/MailslotCore/MessageSizeLimit/local``; a value above that limit is
+    ///     refused (``/MailslotCore/MailslotError/invalidParameter(_:)``) rather than cut.
     ///   - readTimeout: how long reads wait on an empty mailslot.
     ///   - sharedMemoryBytes: `0` (the default): writers send by socket. Above 0: the mailslot
     ///     also offers a shared-memory ring of at least this many bytes (rounded up to a power
@@ -255,6 +256,11 @@ public final class MailslotEngine {
         writers: WriterAccess? = nil
     ) throws(MailslotError) -> MailslotServer {
         guard name.scope == .local else { throw .invalidName(.notLocal) }
+        guard MessageSizeLimit.isValidMaximum(maxMessageSize) else {
+            throw .invalidParameter(
+                "a maximum message size of \(maxMessageSize) bytes is above the local limit of \(MessageSizeLimit.local) "
+                    + "(0 or 0xFFFFFFFF: up to the limit)")
+        }
         let writers = writers ?? configuration.writers
         guard sharedMemoryBytes >= 0, sharedMemoryBytes <= 1 << 32 else {
             throw .invalidParameter("shared memory of \(sharedMemoryBytes) bytes (0 to 4 GiB)")

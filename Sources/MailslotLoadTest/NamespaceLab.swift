@@ -106,7 +106,19 @@ public final class NamespaceLab {
                 for pid in pids.text.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
             }
         }
+        let folders = registryFolders(of: namespaces)
         try? batch(nil, namespaces.map { "netns del \($0)" }, allowFailure: true)
+        if !folders.isEmpty { _ = try? Subprocess.output("/bin/rm", ["-rf", "--"] + folders) }
+    }
+
+    /// The mailslot registry folders the processes in `namespaces` made: one per network
+    /// namespace (`/dev/shm/mailslot.<inode>`), gone with it rather than left behind.
+    static func registryFolders(of namespaces: [String]) -> [String] {
+        namespaces.flatMap { name -> [String] in
+            var status = stat()
+            guard stat("/run/netns/\(name)", &status) == 0 else { return [] }
+            return ["/dev/shm/mailslot.\(status.st_ino)", "/tmp/mailslot.\(status.st_ino)"]
+        }
     }
 
     /// Runs `commands` through one `ip -batch` (in `namespace` when given).

@@ -21,6 +21,12 @@ public struct SharedRingReader: ~Copyable {
     public private(set) var resets: UInt64 = 0
     /// Records skipped because their writer never committed them.
     public private(set) var abandoned: UInt64 = 0
+    /// Committed messages thrown away by resets: counted where their headers could still be
+    /// read, estimated (from the average record) where the corruption hid them. An estimate.
+    public private(set) var lostInResets: UInt64 = 0
+    /// Bytes and records consumed: their average sizes the estimate of what a reset loses.
+    private var consumedBytes: UInt64 = 0
+    private var consumedRecords: UInt64 = 0
 
     /// What is at the head of the ring.
     public enum Next {
@@ -55,9 +61,91 @@ public struct SharedRingReader: ~Copyable {
     /// The records' capacity.
     public var capacity: Int { region.capacity }
 
-    /// Marks the ring closed: writers' later writes fail with `closed`.
-    public func close() {
+    /// What closing found still in the ring.
+    public struct Leftovers: Equatable, Sendable {
+        /// Committed messages never read.
+        public var unread = 0
+        /// Records a writer claimed and had not committed: each was turned into a skip record,
+        /// so a writer still alive fails its commit (it is told) instead of reporting a
+        /// message no one will read.
+        public var unfinished = 0
+    }
+
+    /// Added to `tail` at close: every later claim then sees a ring that makes no sense and
+    /// writes by socket instead (which is closing too), so nothing lands after the count.
+    static let frozenTail: UInt64 = 1 << 62
+
+    /// Closes the ring for good and counts what it still holds: marks it closed (writers'
+    /// later writes fail with `closed`), freezes `tail` so no claim can follow, then walks the
+    /// records from the head. Bounded: one pass over the records.
+    public mutating func close() -> Leftovers {
         region.state.pointee.store(1, ordering: .sequentiallyConsistent)
+        var tail = region.tail.pointee.load(ordering: .acquiring)
+        while true {
+            guard tail &- head <= UInt64(region.capacity), tail % UInt64(SharedRingLayout.alignment) == 0 else {
+                return Leftovers()  // corrupt: nothing in it can be trusted or counted
+            }
+            let (exchanged, original) = region.tail.pointee.compareExchange(
+                expected: tail, desired: tail &+ Self.frozenTail, ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            tail = original
+        }
+        var leftovers = Leftovers()
+        var position = head
+        var steps = 2 * region.capacity / SharedRingLayout.alignment
+        while position != tail, steps > 0 {
+            steps -= 1
+            let word = region.header(at: position).pointee.load(ordering: .acquiring)
+            let header = RecordHeader(word: word)
+            let footprint = SharedRingLayout.footprint(payload: header.length)
+            let fits = footprint <= region.bytesToEnd(position) && UInt64(footprint) <= tail &- position
+            switch header.state {
+            case .committed? where fits:
+                leftovers.unread += 1
+                position &+= UInt64(footprint)
+            case .skip? where fits:
+                position &+= UInt64(footprint)
+            case .claimed? where fits:
+                let skip = RecordHeader(.skip, length: footprint - SharedRingLayout.headerBytes).word
+                guard region.header(at: position).pointee.compareExchange(
+                    expected: word, desired: skip, ordering: .acquiringAndReleasing
+                ).exchanged else { continue }  // committed meanwhile: look again
+                leftovers.unfinished += 1
+                position &+= UInt64(footprint)
+            case .unwritten?:
+                // Claimed, header not yet written: poison every word up to the next written
+                // header, so a claim in there fails its header write.
+                let end = firstWrittenHeader(after: position, before: tail) ?? tail
+                guard poison(from: position, to: end) else { continue }
+                leftovers.unfinished += 1
+                position = end
+            default:
+                return leftovers  // junk: what follows cannot be read
+            }
+        }
+        return leftovers
+    }
+
+    /// Writes a skip header over each zero word from `start` to `end`. - Returns: `false` when
+    /// the first word was written by someone else meanwhile (look at it again).
+    private func poison(from start: UInt64, to end: UInt64) -> Bool {
+        let skip = RecordHeader(.skip, length: 0).word
+        var position = start
+        while position != end {
+            let exchanged = region.header(at: position).pointee.compareExchange(
+                expected: 0, desired: skip, ordering: .acquiringAndReleasing
+            ).exchanged
+            if !exchanged && position == start { return false }
+            position &+= UInt64(SharedRingLayout.alignment)
+        }
+        return true
+    }
+
+    /// `true` while the ring holds records (committed or still being written): what a drain
+    /// waits for. A ring whose counters make no sense holds nothing deliverable.
+    public var hasRecords: Bool {
+        let tail = region.tail.pointee.load(ordering: .acquiring)
+        return tail != head && tail &- head <= UInt64(region.capacity)
     }
 
     /// The record at the head: a message, nothing, or one still being written. Skip records
@@ -108,6 +196,8 @@ public struct SharedRingReader: ~Copyable {
         let footprint = SharedRingLayout.footprint(payload: header.length)
         guard header.state == .committed, footprint <= region.bytesToEnd(head) else { return reset() }
         release(footprint: footprint)
+        consumedBytes &+= UInt64(footprint)
+        consumedRecords &+= 1
     }
 
     /// Zeroes `footprint` bytes at the head and publishes the new head.
@@ -179,7 +269,7 @@ public struct SharedRingReader: ~Copyable {
                 expected: headerWord, desired: RecordHeader(.skip, length: footprint - SharedRingLayout.headerBytes).word,
                 ordering: .acquiringAndReleasing
             ).exchanged
-        } else if let end = firstWrittenHeader(before: tail) {
+        } else if let end = firstWrittenHeader(after: head, before: tail) {
             skipped = skipUnwritten(upTo: end)
         } else if stall.tail == tail {
             skipped = skipUnwritten(upTo: tail)
@@ -194,11 +284,11 @@ public struct SharedRingReader: ~Copyable {
         return skipped
     }
 
-    /// The position of the first non-zero header word after the head and before `tail`: where
+    /// The position of the first non-zero header word after `start` and before `tail`: where
     /// the record after a dead, unwritten claim starts (a dead claim's bytes are all zeros).
-    private func firstWrittenHeader(before tail: UInt64) -> UInt64? {
-        var end = head &+ UInt64(SharedRingLayout.alignment)
-        while end &- head < tail &- head {
+    private func firstWrittenHeader(after start: UInt64, before tail: UInt64) -> UInt64? {
+        var end = start &+ UInt64(SharedRingLayout.alignment)
+        while end &- start < tail &- start {
             if region.header(at: end).pointee.load(ordering: .acquiring) != 0 { return end }
             end &+= UInt64(SharedRingLayout.alignment)
         }
@@ -225,11 +315,13 @@ public struct SharedRingReader: ~Copyable {
     /// head, zeroes all the records (free space must read as zeros again, whatever was
     /// scribbled there), reopens the ring and moves `head` to `tail`. Writers in the middle of a
     /// write find their record gone (`abandoned`); a record claimed while this runs may be lost
-    /// and counted as a dead writer's. Recovery, not a fast path: it costs one pass over the
+    /// and counted as a dead writer's. What it throws away is counted in ``lostInResets``
+    /// (see ``estimateLoss(tail:)``). Recovery, not a fast path: it costs one pass over the
     /// records.
     public mutating func reset() {
         resets &+= 1
         var tail = region.tail.pointee.load(ordering: .acquiring)
+        lostInResets &+= estimateLoss(tail: tail)
         if tail &- head > UInt64(region.capacity) || tail % UInt64(SharedRingLayout.alignment) != 0 {
             for _ in 0..<64 {
                 let (exchanged, original) = region.tail.pointee.compareExchange(
@@ -246,6 +338,32 @@ public struct SharedRingReader: ~Copyable {
         knownTail = tail
         region.head.pointee.store(head, ordering: .sequentiallyConsistent)
         stall = nil
+    }
+
+    /// The committed messages a reset at this moment throws away: those whose headers still
+    /// read right, walking from the head; the bytes from the first header that does not (up
+    /// to a sane `tail`) are taken as records of the average size consumed so far (of the
+    /// largest message before anything was consumed, so the estimate errs low).
+    func estimateLoss(tail: UInt64) -> UInt64 {
+        let sane = tail &- head <= UInt64(region.capacity) && tail % UInt64(SharedRingLayout.alignment) == 0
+        let end = sane ? tail : head &+ UInt64(region.capacity)
+        var position = head
+        var counted: UInt64 = 0
+        while position != end {
+            let header = RecordHeader(word: region.header(at: position).pointee.load(ordering: .acquiring))
+            let footprint = SharedRingLayout.footprint(payload: header.length)
+            guard let state = header.state, state != .unwritten, footprint <= region.bytesToEnd(position),
+                UInt64(footprint) <= end &- position, state == .skip || header.length <= region.maxMessage
+            else { break }
+            if state == .committed { counted &+= 1 }
+            position &+= UInt64(footprint)
+        }
+        // The rest is only known when tail was sane: junk past the last readable header.
+        guard sane, position != end else { return counted }
+        let average = consumedRecords > 0
+            ? max(UInt64(SharedRingLayout.alignment), consumedBytes / consumedRecords)
+            : UInt64(SharedRingLayout.footprint(payload: region.maxMessage))
+        return counted &+ max(1, (end &- position) / average)
     }
 
     /// Committed messages queued from the head, up to the first record not yet committed (what

@@ -80,8 +80,7 @@ final class ProgressLine {
 
     private func line(_ text: String, final: Bool) {
         if terminal {
-            var standardError = StandardError()
-            print("\r\u{1B}[K" + text, terminator: final ? "\n" : "", to: &standardError)
+            writeToStandardError("\r\u{1B}[K" + text + (final ? "\n" : ""))
             open = !final
         } else {
             printError(text)

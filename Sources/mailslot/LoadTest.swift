@@ -38,8 +38,8 @@ struct LoadAgentCommand: AsyncParsableCommand {
             if network.udpPort == nil { configuration.udpPort = 138 }
             if let receiveBuffer { configuration.receiveBufferBytes = receiveBuffer }
             let network = configuration
-            let engine = try service.makeEngine(registry: registry)
-            let name = try await engine.engine.run { engine in
+            let mailslots = try service.makeEngine(registry: registry)
+            let name = try await mailslots.engine.run { engine in
                 Result { () throws(MailslotError) -> String in
                     let agent = try LoadAgent(engine: engine, network: network, startService: !viaRelay)
                     engine.onThreadEnd {
@@ -49,8 +49,8 @@ struct LoadAgentCommand: AsyncParsableCommand {
                     return agent.hostName
                 }
             }.get()
-            try await service.run(engine, registry: registry, readyLine: "ready agent \(name)")
-            await engine.engine.waitUntilStopped()
+            try await service.run(mailslots, registry: registry, readyLine: "ready agent \(name)")
+            await mailslots.engine.waitUntilStopped()
         }
     }
 }

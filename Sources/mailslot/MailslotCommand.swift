@@ -12,16 +12,21 @@ struct MailslotCommand: AsyncParsableCommand {
     )
 }
 
-/// Prints one line to standard error.
+/// Prints one line to standard error in one `write(2)`, so lines printed by different threads
+/// (the loop thread's summary, the main task's `ready`) never interleave.
 func printError(_ line: String) {
-    var standardError = StandardError()
-    print(line, to: &standardError)
+    writeToStandardError(line + "\n")
 }
 
-struct StandardError: TextOutputStream {
-    mutating func write(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = Glibc.write(2, &bytes, bytes.count)
+/// Writes `text` to standard error as one `write(2)` (retried only for what a signal cut).
+func writeToStandardError(_ text: String) {
+    let bytes = Array(text.utf8)
+    var written = 0
+    while written < bytes.count {
+        let count = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress! + written, $0.count - written) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { return }
+        written += count
     }
 }
 

@@ -47,7 +47,7 @@ struct NetworkOptions: ParsableArguments {
         if let domain { try configuration.set("domain", to: domain, source: "--domain") }
         if let udpPort { configuration.udpPort = udpPort }
         if !broadcast.isEmpty { try configuration.set("broadcast", to: broadcast.joined(separator: ","), source: "--broadcast") }
-        if let hostsFile { configuration.hostsFile = hostsFile }
+        if let hostsFile { try configuration.set("hosts-file", to: hostsFile, source: "--hosts-file") }
         if let nbnsPort { configuration.nameServicePort = nbnsPort }
         if let bind { try configuration.set("bind", to: bind, source: "--bind") }
         if !allowFrom.isEmpty { try configuration.set("allow-from", to: allowFrom.joined(separator: ","), source: "--allow-from") }

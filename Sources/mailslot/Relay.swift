@@ -18,20 +18,22 @@ struct Relay: AsyncParsableCommand {
         let registry = service.metrics == nil ? nil : PrometheusCollectorRegistry()
         try await reportingFailures {
             let configuration = try network.configuration()
-            let engine = try service.makeEngine(registry: registry)
-            let port = try await engine.engine.run { engine in
+            let mailslots = try service.makeEngine(registry: registry)
+            let outcome = ServeOutcome()
+            let port = try await mailslots.engine.run { engine in
                 Result { () throws(MailslotError) -> UInt16 in
                     try engine.startDatagramService(configuration)
                     engine.onThreadEnd {
                         engine.stopDatagramService()
-                        printError(DatagramSummary.line(engine.datagramStatistics ?? DatagramStatistics()))
+                        outcome.summary = DatagramSummary.line(engine.datagramStatistics ?? DatagramStatistics())
                     }
                     return engine.datagramPort ?? configuration.udpPort
                 }
             }.get()
             try await service.run(
-                engine, registry: registry, readyLine: "ready relay \(configuration.computerName) \(configuration.domain) udp \(port)")
-            await engine.engine.waitUntilStopped()
+                mailslots, registry: registry, readyLine: "ready relay \(configuration.computerName) \(configuration.domain) udp \(port)")
+            await mailslots.engine.waitUntilStopped()
+            if let summary = outcome.summary { printError(summary) }
         }
     }
 }

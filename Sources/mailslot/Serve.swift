@@ -58,16 +58,17 @@ struct Serve: AsyncParsableCommand {
         if let count, count < 0 { throw ValidationError("--count must be 0 or more") }
         if inheritedFd == nil && handleSocketFd == nil && name == nil { throw ValidationError("missing NAME") }
         let registry = service.metrics == nil ? nil : PrometheusCollectorRegistry()
-        let source: MailslotSource =
-            if let inheritedFd { .inherited(inheritedFd) } else if let handleSocketFd { .received(handleSocketFd) } else {
-                .created(try parseName(name!), sharedMemoryBytes: sharedMemory?.bytes ?? 0, writers: try writerAccess())
-            }
-        let network = self.network.udpPort == nil ? nil : try reportingFailures { try self.network.configuration() }
         let (maxSize, format, count) = (self.maxSize, self.format, self.count)
-        let failure = ServeFailure()
+        let outcome = ServeOutcome()
+        // Every failure, from parsing the name to the read timeout, is one `mailslot: …` line.
         try await reportingFailures(afterFailure: { nil }) {
-            let engine = try service.makeEngine(registry: registry)
-            let name: String = try await engine.engine.run { engine in
+            let source: MailslotSource =
+                if let inheritedFd { .inherited(inheritedFd) } else if let handleSocketFd { .received(handleSocketFd) } else {
+                    .created(try parseName(name!), sharedMemoryBytes: sharedMemory?.bytes ?? 0, writers: try writerAccess())
+                }
+            let network = self.network.udpPort == nil ? nil : try self.network.configuration()
+            let mailslots = try service.makeEngine(registry: registry)
+            let name: String = try await mailslots.engine.run { engine in
                 Result { () throws(MailslotError) -> String in
                     let server = try source.open(in: engine, maxMessageSize: maxSize, readTimeout: readTimeout)
                     try server.setReadTimeout(readTimeout)
@@ -85,14 +86,17 @@ struct Serve: AsyncParsableCommand {
                     try session.start()
                     engine.onThreadEnd {
                         session.finish()
-                        failure.error = session.failure
+                        outcome.summary = session.summary()
+                        outcome.error = session.failure
                     }
                     return session.name
                 }
             }.get()
-            try await service.run(engine, registry: registry, readyLine: "ready \(name)")
-            await engine.engine.waitUntilStopped()
-            if let error = failure.error { throw error }
+            try await service.run(mailslots, registry: registry, readyLine: "ready \(name)")
+            await mailslots.engine.waitUntilStopped()
+            // After the group: `ready` is out by now, so the summary always comes after it.
+            if let summary = outcome.summary { printError(summary) }
+            if let error = outcome.error { throw error }
         }
     }
 }
@@ -115,9 +119,12 @@ enum MailslotSource: Sendable {
     }
 }
 
-/// The error `serve` ends with (a read timeout), set on the loop thread as it ends.
-final class ServeFailure: @unchecked Sendable {
-    // Written once by the loop thread before it ends; read after waitUntilStopped().
+/// How `serve` ended: its summary line and its error (a read timeout), set on the loop thread
+/// as it ends.
+final class ServeOutcome: @unchecked Sendable {
+    // Written once by the loop thread before it ends; read after waitUntilStopped(), which
+    // returns only once the thread-end handlers have run.
+    var summary: String?
     var error: MailslotError?
 }
 
@@ -170,14 +177,15 @@ final class ServeSession {
         }
     }
 
-    /// The loop has ended (count, timeout, or a drained SIGTERM): close and print the summary.
+    /// The loop has ended (count, timeout, or a drained SIGTERM): close (what is still queued
+    /// is counted as closed-unread) and stop the datagram service; ``summary()`` then has the
+    /// final counts.
     func finish() {
         engine.onTick(every: 0, nil)
         try? server.onMessage(nil)
         fflush(nil)
         server.close()
         engine.stopDatagramService()
-        printError(summary())
     }
 
     /// One message: printed, counted; at the limit the callback is removed, so later messages

@@ -46,6 +46,9 @@ struct Write: ParsableCommand {
         if fanOut != nil, stdin { throw ValidationError("--fan-out cannot be combined with --stdin") }
         var sent = 0
         try reportingFailures(afterFailure: { stdin ? "\(sent) messages were sent before the failure" : nil }) {
+            if let wait, wait < 0 {
+                throw CLIFailure(.invalidParameter("--wait takes milliseconds, 0 or more, not \(wait)"))
+            }
             let payloads = try messages.map(payload)
             let targets = fanOut.map { count in (0..<count).map { target + String($0) } } ?? [target]
             if debugStallMidWrite || debugScribble != nil {
@@ -84,7 +87,8 @@ struct Write: ParsableCommand {
             case nil:
                 return
             case .line(let bytes)?:
-                try send(try payload(String(decoding: bytes, as: UTF8.self)), with: client)
+                // A line is bytes, whatever its encoding: sent as read (hex-decoded with --hex).
+                try send(hex ? try Self.decodeHex(bytes) : bytes, with: client)
                 onSent()
             case .tooLong(let length)?:
                 throw CLIFailure(.messageTooLarge(size: hex ? length / 2 : length, limit: limit))
@@ -92,9 +96,9 @@ struct Write: ParsableCommand {
         }
     }
 
-    /// The bytes of one MESSAGE argument or stdin line (hex-decoded with `--hex`).
+    /// The bytes of one MESSAGE argument (hex-decoded with `--hex`).
     private func payload(_ text: String) throws -> [UInt8] {
-        try hex ? Self.decodeHex(text) : Array(text.utf8)
+        try hex ? Self.decodeHex(Array(text.utf8)) : Array(text.utf8)
     }
 
     /// One write, waiting for room when `--wait` asks for it.
@@ -108,8 +112,8 @@ struct Write: ParsableCommand {
         }
     }
 
-    static func decodeHex(_ text: String) throws -> [UInt8] {
-        let digits = Array(text.utf8).filter { $0 != 0x20 }
+    static func decodeHex(_ text: [UInt8]) throws -> [UInt8] {
+        let digits = text.filter { $0 != 0x20 }
         guard digits.count % 2 == 0 else {
             throw CLIFailure(.invalidParameter("hex message has an odd number of digits"))
         }
@@ -117,7 +121,7 @@ struct Write: ParsableCommand {
         var index = 0
         while index < digits.count {
             guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else {
-                throw CLIFailure(.invalidParameter("'\(text)' is not hex"))
+                throw CLIFailure(.invalidParameter("'\(String(decoding: text, as: UTF8.self))' is not hex"))
             }
             bytes.append(high << 4 | low)
             index += 2

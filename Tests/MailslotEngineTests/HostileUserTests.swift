@@ -39,6 +39,88 @@ struct HostileUserTests {
         #expect(server.waitForExit(timeout: 10) == 0)
     }
 
+    @Test("a folder planted at a name: root's serve moves it aside and removes it; another user is told who can", .timeLimit(.minutes(1)))
+    func plantedFolder() throws {
+        let path = uniqueMailslotPath("dir")
+        let entry = lab.entryPath(path)
+        #expect(lab.attacker("mkdir -p \(entry)/a/b && touch \(entry)/a/b/f \(entry)/g && ln -s / \(entry)/root").code == 0)
+        let refused = try lab.run(asUID: HostileLab.bystander, "serve '\(path)' --count 1")
+        #expect(refused.code == 1)
+        #expect(refused.stderr.contains("ERROR_ACCESS_DENIED") && refused.stderr.contains("a folder owned by uid \(HostileLab.attacker)")
+            && refused.stderr.contains("rm -r"), "\(refused.stderr)")
+        let server = try lab.serve(path, count: 1)
+        var status = stat()
+        #expect(lstat(entry, &status) == 0 && status.st_mode & S_IFMT == S_IFREG && status.st_uid == 0)
+        #expect(try lab.root("write '\(path)' hello").code == 0)
+        #expect(server.waitForExit(timeout: 10) == 0)
+        #expect(server.standardOutput == "hello\n")
+        // Nothing of the folder is left, hidden or not, and the link's target is untouched.
+        let left = try lab.root("list").stdout
+        #expect(!left.contains(path))
+        #expect(access("/etc/passwd", F_OK) == 0)
+        #expect(lab.attacker("ls -A \(lab.folder)").stdout.isEmpty)
+    }
+
+    /// A python3 sender of `count` datagrams, each carrying `descriptors` descriptors
+    /// (`SCM_RIGHTS`), to the mailslot whose registry key is `key`; then `plain` datagrams
+    /// without. It waits and retries when the kernel refuses more descriptors in flight.
+    static func descriptorSender(key: String, count: Int, descriptors: Int, plain: Int = 0) -> String {
+        """
+        /usr/bin/python3 -c "
+        import os, socket, time
+        fds = [os.open('/dev/null', os.O_RDONLY) for _ in range(\(descriptors))]
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.connect(b'\\0mailslot/\(key)')
+        sent = 0
+        while sent < \(count):
+            try:
+                socket.send_fds(s, [b'a message with descriptors'], fds); sent += 1
+            except OSError:
+                time.sleep(0.001)
+        for _ in range(\(plain)): s.send(b'plain')
+        "
+        """
+    }
+
+    @Test("datagrams carrying 200 descriptors each, from an allowed uid, a refused uid, and into a default mailslot: each counted, none leaked", .timeLimit(.minutes(1)))
+    func descriptorDatagrams() throws {
+        let listed = uniqueMailslotPath("fdacl")
+        let open = uniqueMailslotPath("fdany")
+        let guarded = try lab.serve(listed, count: 1, extra: "--allow-uid \(HostileLab.bystander)")
+        let anyone = try lab.serve(open, count: 1)
+        let descriptorsBefore = [guarded, anyone].map { Self.openDescriptors($0.pid) }
+        let refused = lab.attacker(Self.descriptorSender(key: try lab.key(listed), count: 300, descriptors: 200, plain: 100))
+        #expect(refused.code == 0, "\(refused.stderr)")
+        let allowed = try lab.shell(asUID: HostileLab.bystander, Self.descriptorSender(key: try lab.key(listed), count: 300, descriptors: 200))
+        #expect(allowed.code == 0, "\(allowed.stderr)")
+        let anyUser = lab.attacker(Self.descriptorSender(key: try lab.key(open), count: 300, descriptors: 200))
+        #expect(anyUser.code == 0, "\(anyUser.stderr)")
+        // Every descriptor that came in is closed once the servers have read what was sent.
+        let deadline = system_monotonicSeconds() + 5
+        while [guarded, anyone].map({ Self.openDescriptors($0.pid) }) != descriptorsBefore, system_monotonicSeconds() < deadline {
+            usleep(10_000)
+        }
+        #expect([guarded, anyone].map { Self.openDescriptors($0.pid) } == descriptorsBefore)
+        #expect(try lab.root("write '\(listed)' last").code == 0)
+        #expect(try lab.root("write '\(open)' last").code == 0)
+        #expect(guarded.waitForExit(timeout: 10) == 0 && anyone.waitForExit(timeout: 10) == 0)
+        #expect(guarded.standardOutput == "last\n" && anyone.standardOutput == "last\n")
+        #expect(guarded.standardError.contains("700 dropped (access-denied 400, carried-descriptors 300)"), "\(guarded.standardError)")
+        #expect(anyone.standardError.contains("300 dropped (carried-descriptors 300)"), "\(anyone.standardError)")
+    }
+
+    /// How many descriptors process `pid` has open now.
+    static func openDescriptors(_ pid: pid_t) -> Int {
+        guard let directory = opendir("/proc/\(pid)/fd") else { return -1 }
+        defer { closedir(directory) }
+        var count = 0
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { count += 1 }
+        }
+        return count
+    }
+
     @Test("a registry folder another user made first: root takes it over; another user refuses it with a reason")
     func foreignFolder() throws {
         try lab.removeFolder()

@@ -38,7 +38,15 @@ public final class NetworkLab {
     }
 
     deinit {
-        for name in hosts + [bridge] { _ = try? Self.ip(["netns", "del", name]) }
+        for name in hosts + [bridge] {
+            // The mailslot registry folder of the namespace goes with it (named by its inode).
+            var status = stat()
+            let inode = stat("/run/netns/\(name)", &status) == 0 ? status.st_ino : nil
+            _ = try? Self.ip(["netns", "del", name])
+            if let inode {
+                _ = try? ChildProcess("/bin/rm", ["-rf", "/dev/shm/mailslot.\(inode)", "/tmp/mailslot.\(inode)"]).waitForExit()
+            }
+        }
     }
 
     /// Host `index`'s address (0-based): 10.138.0.(index+1).

@@ -179,6 +179,8 @@ final class ScenarioRunner {
                 ratio: perSlot.map { $0 / budget })
             row.rssPerMailslot = perSlot
             row.kernelSlabPerMailslot = slab
+            // Ends the progress line, as each trial's report does.
+            stderr(perSlot.map { "\(Int($0)) B per mailslot\n" } ?? "no mailslot created\n")
             if created < count {
                 let reason = fields.count > 5 ? String(fields[5]).split(separator: "\n").joined(separator: " ") : "unknown"
                 row.note = "created \(created) of \(count): \(reason)"

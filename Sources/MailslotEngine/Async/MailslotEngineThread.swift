@@ -219,13 +219,10 @@ final class EngineThreadCore: Sendable {
         engine.run()
         // Stopping: no job gets in any more. Jobs queued meanwhile are aborted; every mailslot
         // closes (pending reads fail as aborted, streams finish).
-        let (leftover, waiters) = state.withLock { state in
-            state.phase = .stopped
-            defer {
-                state.jobs = []
-                state.waiters = []
-            }
-            return (state.jobs, state.waiters)
+        let leftover = state.withLock { state in
+            state.phase = .stopping(loop: Int(bitPattern: engine.loop))
+            defer { state.jobs = [] }
+            return state.jobs
         }
         for job in leftover { job.abort() }
         engine.closeEverythingRetained()
@@ -234,6 +231,13 @@ final class EngineThreadCore: Sendable {
         for handler in endHandlers { handler() }
         ev_async_stop(engine.loop, wakeup.watcher)
         engine.drainJobs = nil
+        // Stopped only now: a waiter, even one that comes after the loop ended, returns once
+        // the end handlers have run (serve reads its final error and summary after it).
+        let waiters = state.withLock { state in
+            state.phase = .stopped
+            defer { state.waiters = [] }
+            return state.waiters
+        }
         for waiter in waiters { waiter.resume() }
     }
 }

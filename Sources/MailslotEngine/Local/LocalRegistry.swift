@@ -38,7 +38,10 @@ final class LocalRegistry {
             return LocalRegistry(directory: custom)
         }
         let namespace = system_readlink("/proc/self/ns/net").map { $0.filter(\.isNumber) } ?? "0"
-        let base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"
+        // Chosen by what exists, never by what this process may write: every process of the
+        // host must agree on the folder. A read-only /dev/shm makes creating fail with the
+        // reason (set MAILSLOT_RUNTIME_DIR), not move mailslots somewhere writers do not look.
+        let base = system_isFolder("/dev/shm") ? "/dev/shm" : "/tmp"
         return LocalRegistry(directory: "\(base)/mailslot.\(namespace)")
     }
 
@@ -64,6 +67,11 @@ final class LocalRegistry {
             let fd: Int32
             do { fd = try system_createEntry(in: folder, temporary, mode: 0o644) } catch {
                 if error.errno == EEXIST { continue }  // someone planted that name: pick another
+                if error.errno == EROFS || error.errno == EACCES || error.errno == EPERM {
+                    throw .accessDenied(
+                        "cannot write in the registry folder \(directory): \(error) (make it writable, or set "
+                            + "MAILSLOT_RUNTIME_DIR to a writable folder, the same for every process of the host)")
+                }
                 throw error.mailslotError
             }
             let inode: UInt64
@@ -80,15 +88,44 @@ final class LocalRegistry {
                 try system_rename(in: folder, temporary, to: key)
             } catch {
                 try? system_unlink(in: folder, temporary)
-                if error.errno == EPERM || error.errno == EACCES || error.errno == EISDIR || error.errno == EBUSY {
-                    let owner = (try? system_fileStatus(in: folder, key)).map { " (owned by uid \($0.owner))" } ?? ""
-                    throw .accessDenied("\(directory)/\(key) is in the way\(owner) and this user may not replace it")
+                if error.errno == EISDIR || error.errno == ENOTEMPTY || error.errno == EEXIST {
+                    // A folder planted at the name: a rename cannot replace it, so it moves
+                    // aside (where this user may move it) and the publish tries again.
+                    try moveFolderAside(key, in: folder)
+                    continue
+                }
+                if error.errno == EPERM || error.errno == EACCES || error.errno == EBUSY {
+                    throw inTheWay(key, in: folder)
                 }
                 throw error.mailslotError
             }
             return inode
         }
         throw .accessDenied("\(directory): no unused name for a new entry file")
+    }
+
+    /// Moves a folder found at an entry's name aside and removes it (bounded; what is left
+    /// stays hidden under `.old.` until a stale-entry sweep). Root may always; another user
+    /// only a folder of their own.
+    /// - Throws: ``/MailslotCore/MailslotError/accessDenied(_:)`` saying who can remove it.
+    private func moveFolderAside(_ key: String, in folder: Int32) throws(MailslotError) {
+        let aside = ".old.\(key).\(system_getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        do { try system_rename(in: folder, key, to: aside) } catch { throw inTheWay(key, in: folder) }
+        var budget = Self.removalBudget
+        _ = system_removeTree(in: folder, aside, budget: &budget)
+    }
+
+    /// The most files one removal of a planted folder deletes.
+    static let removalBudget = 10_000
+
+    /// Why a planted file or folder at an entry's name stops a create, and what to run.
+    private func inTheWay(_ key: String, in folder: Int32) -> MailslotError {
+        let status = try? system_fileStatus(in: folder, key)
+        let what = status?.kind == .directory ? "a folder" : "a file"
+        let owner = status.map { " owned by uid \($0.owner)" } ?? ""
+        return .accessDenied(
+            "\(directory)/\(key) is \(what)\(owner) in the way, and this user may not replace it: root's "
+                + "`mailslot serve` or `mailslot list` replaces or removes it, or its owner can (rm -r '\(directory)/\(key)')")
     }
 
     /// Removes the entry this process published (file `inode`), unless it was replaced.
@@ -160,7 +197,8 @@ final class LocalRegistry {
             } else if file.hasPrefix(".new.") || file.hasPrefix(".old."), let pid = Self.pid(inFileName: file),
                 kill(pid, 0) != 0, errno == ESRCH
             {
-                try? system_unlink(in: folder, file)
+                var budget = Self.removalBudget
+                _ = system_removeTree(in: folder, file, budget: &budget)
             }
         }
     }
@@ -173,7 +211,8 @@ final class LocalRegistry {
         if let moved = try? system_fileStatus(in: folder, aside), moved.inode != inode {
             try? system_link(in: folder, aside, to: file)  // EEXIST: a newer one is there already
         }
-        try? system_unlink(in: folder, aside)
+        var budget = Self.removalBudget
+        _ = system_removeTree(in: folder, aside, budget: &budget)  // a planted folder, too
     }
 
     /// The pid in `.new.<key>.<pid>.<random>` or `.old.<key>.<pid>.<random>`.

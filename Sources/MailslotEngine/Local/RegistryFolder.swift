@@ -64,7 +64,9 @@ enum RegistryProblem: Error, Hashable, CustomStringConvertible {
         case .foreignOwner(let path, let owner):
             return "the registry folder \(path) belongs to uid \(owner), who could forge or delete entries \(fix)"
         case .openToOthers(let path): return "the registry folder \(path) is writable by others and not sticky \(fix)"
-        case .unusable(let path, let error): return "the registry folder \(path) cannot be used: \(error)"
+        case .unusable(let path, let error):
+            return "the registry folder \(path) cannot be used: \(error) (make it usable, or set MAILSLOT_RUNTIME_DIR to a "
+                + "writable folder, the same for every process of the host)"
         }
     }
 }

@@ -11,7 +11,7 @@ struct NameResolver {
 
     /// - Throws: ``/MailslotCore/MailslotError/badNetPath(_:)`` when no step finds the name.
     func resolve(_ computer: String, suffix: UInt8 = NetBIOSName.Suffix.workstation) throws(MailslotError) -> UInt32 {
-        if let mapped = lookUpHostsFile(computer, suffix: suffix) { return mapped }
+        if let mapped = try lookUpHostsFile(computer, suffix: suffix) { return mapped }
         if let literal = IPv4Endpoint(computer, port: 0) { return literal.address }
         if let address = system_resolveIPv4(computer).first { return address }
         if let address = try queryNameService(computer, suffix: suffix) { return address }
@@ -19,8 +19,11 @@ struct NameResolver {
     }
 
     /// Lines `ADDRESS NAME[#xx] [#PRE] [#DOM:...]`; `#` starts a comment elsewhere.
-    func lookUpHostsFile(_ computer: String, suffix: UInt8) -> UInt32? {
-        guard let path = configuration.hostsFile, let bytes = system_readFile(path) else { return nil }
+    /// - Throws: ``/MailslotCore/MailslotError/badNetPath(_:)`` when a hosts file is configured
+    ///   but cannot be read (names must not quietly resolve some other way).
+    func lookUpHostsFile(_ computer: String, suffix: UInt8) throws(MailslotError) -> UInt32? {
+        guard let path = configuration.hostsFile else { return nil }
+        guard let bytes = system_readFile(path) else { throw .badNetPath("cannot read the hosts file \(path)") }
         let wanted = computer.uppercased()
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })

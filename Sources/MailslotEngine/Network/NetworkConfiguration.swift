@@ -130,6 +130,10 @@ public struct NetworkConfiguration: Sendable, Hashable {
             }
             broadcastAddresses = addresses
         case "hosts-file":
+            // Named but unreadable is an error now, not a name map that silently never matches.
+            guard system_readFile(value) != nil else {
+                throw .invalidParameter("\(source): cannot read the hosts file \(value)")
+            }
             hostsFile = value
         case "send-through-service":
             sendsThroughService = try Self.yesOrNo(value, key: key, source: source)

@@ -56,12 +56,14 @@ final class SharedMemoryReceiver {
     }
 
     /// Stops watching and closes the ring: writers' later writes fail with `closed` (they go
-    /// back to the socket) and sleeping writers wake to see it.
-    func stop(loop: OpaquePointer) {
+    /// back to the socket) and sleeping writers wake to see it. - Returns: what the ring
+    /// still held (see ``SharedRingReader/close()``).
+    func stop(loop: OpaquePointer) -> SharedRingReader.Leftovers {
         ev_io_stop(loop, wakeWatcher)
         ev_timer_stop(loop, stallTimer)
-        reader.close()
+        let leftovers = reader.close()
         system_futexWakeAll(region.roomSequence)
+        return leftovers
     }
 
     /// The next committed message, borrowed in place; `nil` when there is none yet. A claimed,
@@ -112,4 +114,8 @@ final class SharedMemoryReceiver {
 
     /// Committed messages queued.
     var messageCount: Int { reader.messageCount() }
+
+    /// `true` while records are queued, committed or still being written (a drain waits for
+    /// a dead writer's record to be skipped, then for what follows it).
+    var hasRecords: Bool { reader.hasRecords }
 }

@@ -64,7 +64,13 @@ final class SharedMemorySender: Sendable {
                 system_eventfdSignal(region.wakeFD)
                 throw .ringCorrupt
             case .abandoned:
-                throw .failed(.timeout)
+                // The reader gave up on this record (and counted it): the mailslot closed, the
+                // ring was reset after someone wrote over it, or this write took longer than
+                // the reader's unblock timeout. Never a reader's error such as a timeout.
+                if writer.isClosed { throw .failed(.serverGone) }
+                throw .failed(.operationAborted(
+                    "the server discarded this message before it was committed (its shared-memory ring was reset after "
+                        + "being written over, or the write stalled past the reader's unblock timeout); it counted it as dropped"))
             case .full:
                 // A full ring whose reader sleeps is woken first, or nobody would make room.
                 wakeReaderIfAsleep()

@@ -44,6 +44,7 @@ final class EngineMetrics {
             ("unknown_mailslot", \.unknownMailslot), ("wrong_destination", \.wrongDestination),
             ("kernel_buffer_full", \.kernelBufferFull), ("engine_memory_full", \.engineMemoryFull),
             ("closed_unread", \.closedUnread), ("writer_died", \.writerDied), ("access_denied", \.accessDenied),
+            ("ring_reset_estimated", \.ringResetEstimated), ("carried_descriptors", \.carriedDescriptors),
         ]
     }
 

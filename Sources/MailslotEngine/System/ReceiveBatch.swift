@@ -65,9 +65,48 @@ final class ReceiveBatch {
     /// The full length of datagram `index` (with `MSG_TRUNC`, even when it was cut).
     func length(_ index: Int) -> Int { Int(headers[index].msg_len) }
 
-    /// `true` when datagram `index` carried descriptors: a request, not a message.
-    @inline(__always) func carriesDescriptors(_ index: Int) -> Bool {
-        headers[index].msg_hdr.msg_controllen > 0 && CLibEv_cmsg_has_fds(&headers[index].msg_hdr) != 0
+    /// What a datagram carried besides its bytes.
+    enum Ancillary {
+        /// Nothing (or only the sender's credentials): a message.
+        case none
+        /// A writer's request for the shared-memory ring: the one marker byte and one socket
+        /// descriptor (now the caller's, to answer on and close).
+        case ringRequest(Int32)
+        /// Descriptors, or control data the kernel had to cut, on anything else: not a message
+        /// a mailslot can deliver. Its descriptors are closed already.
+        case refused
+    }
+
+    /// The marker byte of a ring request (see `DescriptorTransfer`).
+    static let ringRequestMarker: UInt8 = 0x4D
+
+    /// Classifies datagram `index` by its control data (a cheap test first: most datagrams
+    /// carry none). Descriptors it carried are taken: returned for a ring request, closed
+    /// otherwise, so none ever stays open.
+    @inline(__always) func ancillary(_ index: Int) -> Ancillary {
+        let header = headers[index].msg_hdr
+        let cut = header.msg_flags & Int32(MSG_CTRUNC) != 0
+        guard cut || (header.msg_controllen > 0 && CLibEv_cmsg_has_fds(&headers[index].msg_hdr) != 0) else { return .none }
+        return classifyDescriptors(index, cut: cut)
+    }
+
+    private func classifyDescriptors(_ index: Int, cut: Bool) -> Ancillary {
+        var fds = [Int32](repeating: -1, count: 2)
+        // Closes any beyond 2; the credentials stay readable for the access check.
+        let taken = Int(CLibEv_cmsg_get_fds(&headers[index].msg_hdr, &fds, 2))
+        if !cut, taken == 1, length(index) == 1, firstByte(index) == Self.ringRequestMarker { return .ringRequest(fds[0]) }
+        for fd in fds.prefix(taken) { system_close(fd) }
+        return .refused
+    }
+
+    /// The first byte of datagram `index` (in ring space, or in its overflow area when the
+    /// ring part was empty); `nil` for an empty datagram.
+    private func firstByte(_ index: Int) -> UInt8? {
+        let vector = headers[index].msg_hdr.msg_iov!
+        for part in 0..<Int(headers[index].msg_hdr.msg_iovlen) where vector[part].iov_len > 0 {
+            return vector[part].iov_base.load(as: UInt8.self)
+        }
+        return nil
     }
 
     /// Whether the sender of datagram `index` may write, by the credentials the kernel attached
@@ -84,14 +123,6 @@ final class ReceiveBatch {
         var uid: UInt32 = 0
         var gid: UInt32 = 0
         return CLibEv_cmsg_get_credentials(&headers[index].msg_hdr, &uid, &gid) != 0 ? (uid, gid) : nil
-    }
-
-    /// Takes the descriptor datagram `index` carried (closing any others), or -1.
-    func takeDescriptor(_ index: Int) -> Int32 {
-        var fd: Int32 = -1
-        let taken = CLibEv_cmsg_get_fds(&headers[index].msg_hdr, &fd, 1)
-        headers[index].msg_hdr.msg_controllen = 0
-        return taken == 1 ? fd : -1
     }
 
     /// Makes datagram `index` read as longer than any message, so the commit skips it (it was

@@ -46,6 +46,12 @@ func system_openFolder(_ path: String) throws(SyscallError) -> Int32 {
     try syscallOrThrow("open") { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) }
 }
 
+/// `true` when `path` is a folder (following links, as a path lookup does).
+func system_isFolder(_ path: String) -> Bool {
+    var status = stat()
+    return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+}
+
 /// `mkdir(2)`; `false` when it already exists.
 func system_makeFolder(_ path: String, mode: UInt32) throws(SyscallError) -> Bool {
     do {
@@ -91,6 +97,30 @@ func system_link(in folder: Int32, _ from: String, to: String) throws(SyscallErr
 /// `unlinkat(2)` of a file in `folder`.
 func system_unlink(in folder: Int32, _ name: String) throws(SyscallError) {
     _ = try syscallOrThrow("unlinkat") { unlinkat(folder, name, 0) }
+}
+
+/// Removes `name` in `folder` and, when it is a folder, everything in it: never through a
+/// symbolic link (links are removed, not followed), at most `budget` entries in all and 16
+/// folders deep, so a tree another user keeps growing cannot hold the caller.
+/// - Returns: `true` when `name` is gone.
+func system_removeTree(in folder: Int32, _ name: String, budget: inout Int) -> Bool {
+    system_removeTree(in: folder, name, budget: &budget, depth: 16)
+}
+
+private func system_removeTree(in folder: Int32, _ name: String, budget: inout Int, depth: Int) -> Bool {
+    guard budget > 0 else { return false }
+    budget -= 1
+    guard let status = try? system_fileStatus(in: folder, name) else { return true }
+    guard status.kind == .directory else { return unlinkat(folder, name, 0) == 0 }
+    guard depth > 0 else { return false }
+    let inner = openat(folder, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard inner >= 0 else { return false }
+    for child in system_listFolder(inner) where !system_removeTree(in: inner, child, budget: &budget, depth: depth - 1) {
+        system_close(inner)
+        return false
+    }
+    system_close(inner)
+    return unlinkat(folder, name, AT_REMOVEDIR) == 0
 }
 
 /// Writes all of `bytes` to `fd` (a new, small file).

@@ -1,0 +1,69 @@
+import Glibc
+@testable import MailslotRing
+import Testing
+
+/// What the shared ring's reader counts when it throws records away: at close (unread and
+/// unfinished records, with no claim getting in after the count) and at a reset after
+/// corruption (counted where headers read, estimated past them).
+@Suite("Shared ring accounting", .timeLimit(.minutes(1)))
+struct SharedRingAccountingTests {
+    /// The header word of the record at `position` in `region`.
+    static func header(_ region: TestRegion, at position: UInt64) -> UnsafeMutablePointer<UInt64> {
+        (region.base + SharedRingLayout.controlBytes + Int(position & UInt64(region.capacity - 1)))
+            .assumingMemoryBound(to: UInt64.self)
+    }
+
+    static func write(_ writer: SharedRingWriter, count: Int, length: Int = 24) {
+        let bytes = [UInt8](repeating: 7, count: length)
+        for _ in 0..<count { #expect(bytes.withUnsafeBytes { writer.write($0) } == .written) }
+    }
+
+    @Test("closing counts committed records as unread and claims in progress as unfinished; their writers fail, and nothing gets in after")
+    func closeCountsWhatIsLeft() {
+        let region = TestRegion(capacity: 1 << 16)
+        var reader = SharedRingReader(formatting: region.base, capacity: region.capacity, maxMessage: 64)
+        let writer = region.writer
+        Self.write(writer, count: 3)
+        // A writer that wrote its header and is filling its payload…
+        guard case .claimed(let filling) = writer.claim(length: 8) else { return #expect(Bool(false)) }
+        Self.header(region, at: filling).pointee = RecordHeader(.claimed, length: 8).word
+        // …and one that claimed and has not written its header yet.
+        guard case .claimed(let unwritten) = writer.claim(length: 16) else { return #expect(Bool(false)) }
+        Self.write(writer, count: 2)
+
+        let leftovers = reader.close()
+        #expect(leftovers == SharedRingReader.Leftovers(unread: 5, unfinished: 2))
+        // The filling writer's commit and the other's header write now fail: both are told.
+        let committed = Self.header(region, at: filling).pointee == RecordHeader(.claimed, length: 8).word
+        #expect(!committed)
+        #expect(Self.header(region, at: unwritten).pointee != 0)
+        // No claim lands after the count: writes see a closed ring, raw claims a frozen tail.
+        #expect([UInt8](repeating: 1, count: 8).withUnsafeBytes { writer.write($0) } == .closed)
+        #expect(writer.claim(length: 8) == .corrupt)
+    }
+
+    @Test("a reset after corruption counts the committed records whose headers read, and estimates the rest from the average record")
+    func resetCountsWhatItThrowsAway() {
+        let region = TestRegion(capacity: 1 << 16)
+        var reader = SharedRingReader(formatting: region.base, capacity: region.capacity, maxMessage: 64)
+        let writer = region.writer
+        // Ten records consumed: the average footprint is 32 bytes (24 + the 8-byte header).
+        Self.write(writer, count: 10)
+        for _ in 0..<10 {
+            guard case .message = reader.next() else { return #expect(Bool(false)) }
+            reader.consume()
+        }
+        Self.write(writer, count: 100)
+        // Junk over the 51st queued record's header: the first 50 still read, the last 50 do not.
+        Self.header(region, at: 10 * 32 + 50 * 32).pointee = 0xFFFF_FFFF_FFFF_FFFF
+        #expect(reader.estimateLoss(tail: 110 * 32) == 100)
+        reader.reset()
+        #expect(reader.resets == 1 && reader.lostInResets == 100)
+        // With `tail` itself scribbled, only what the headers show is counted (a lower bound).
+        Self.write(writer, count: 20)
+        #expect(reader.estimateLoss(tail: UInt64.max - 7) == 20)
+        // An empty ring loses nothing.
+        while case .message = reader.next() { reader.consume() }
+        #expect(reader.estimateLoss(tail: 130 * 32) == 0)
+    }
+}
