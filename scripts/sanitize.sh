@@ -13,7 +13,10 @@ export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan-suppressions.txt ${LSAN_OPTI
 slow='NoMessageLostTests|InteropTests|SambaInteropTests|MultiHostTests|WireFidelityTests|tenThousandMailslots'
 
 echo "sanitize: AddressSanitizer build" >&2
-swift build --build-tests --sanitize=address --scratch-path .build-asan 2>&1 | grep -E "error|warning: .*sanitize" || true
+# The build's output is filtered for errors, but its own status decides: a failed build must
+# fail here, not leave an earlier build's products to be tested.
+swift build --build-tests --sanitize=address --scratch-path .build-asan > .build-asan.log 2>&1 \
+  || { grep -E "error" .build-asan.log >&2; echo "sanitize: the ASan build failed (.build-asan.log)" >&2; exit 1; }
 echo "sanitize: AddressSanitizer run (ring tests, with leak detection)" >&2
 swift test --skip-build --sanitize=address --scratch-path .build-asan --filter 'MailslotRingTests'
 # The engine tests deliberately keep servers whose callbacks capture them (a cycle that close()
@@ -24,7 +27,8 @@ ASAN_OPTIONS="detect_leaks=0 ${ASAN_OPTIONS:-}" swift test --skip-build --saniti
   --filter 'MailslotEngineTests' --skip "$slow"
 
 echo "sanitize: ThreadSanitizer build" >&2
-swift build --build-tests --sanitize=thread --scratch-path .build-tsan 2>&1 | grep -E "error|warning: .*sanitize" || true
+swift build --build-tests --sanitize=thread --scratch-path .build-tsan > .build-tsan.log 2>&1 \
+  || { grep -E "error" .build-tsan.log >&2; echo "sanitize: the TSan build failed (.build-tsan.log)" >&2; exit 1; }
 echo "sanitize: ThreadSanitizer run (tests that cross threads)" >&2
 TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
   --filter 'EngineBehaviourTests|WineConformanceTests|blockingBatchWriteSleeps|ReentrancyTests|WaitingReadTests|AsyncEmbeddingTests|GracefulShutdownTests'
