@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The ring and engine tests once more under AddressSanitizer, and the tests that cross threads
-# (MailslotEngineThread, async reads, writers on other threads) under ThreadSanitizer. Each
+# (MailslotEngineThread, async reads and streams, writer threads: the tests tagged
+# `.crossesThreads`, found by scripts/tagged-tests.py) under ThreadSanitizer. Each
 # sanitizer builds into its own scratch folder (.build-asan, .build-tsan). The test command
 # runs this; it can also be run alone.
 #
@@ -10,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan-suppressions.txt ${LSAN_OPTIONS:-}"
-slow='NoMessageLostTests|InteropTests|SambaInteropTests|MultiHostTests|WireFidelityTests|tenThousandMailslots'
+slow='NoMessageLostTests|InteropTests|SambaInteropTests|MultiHostTests|WireFidelityTests|tenThousandMailslots|zeroTimeoutUnderLoad|scribblerLossIsCounted'
 
 echo "sanitize: AddressSanitizer build" >&2
 # The build's output is filtered for errors, but its own status decides: a failed build must
@@ -29,6 +30,7 @@ ASAN_OPTIONS="detect_leaks=0 ${ASAN_OPTIONS:-}" swift test --skip-build --saniti
 echo "sanitize: ThreadSanitizer build" >&2
 swift build --build-tests --sanitize=thread --scratch-path .build-tsan > .build-tsan.log 2>&1 \
   || { grep -E "error" .build-tsan.log >&2; echo "sanitize: the TSan build failed (.build-tsan.log)" >&2; exit 1; }
-echo "sanitize: ThreadSanitizer run (tests that cross threads)" >&2
+echo "sanitize: ThreadSanitizer run (the tests tagged crossesThreads)" >&2
+crossing=$(scripts/tagged-tests.py crossesThreads)
 TSAN_OPTIONS="halt_on_error=1 ${TSAN_OPTIONS:-}" swift test --skip-build --sanitize=thread --scratch-path .build-tsan \
-  --filter 'EngineBehaviourTests|WineConformanceTests|blockingBatchWriteSleeps|ReentrancyTests|WaitingReadTests|AsyncEmbeddingTests|GracefulShutdownTests'
+  --filter "$crossing"

@@ -102,14 +102,14 @@ public final class MailslotClient: Sendable {
     /// Fault injection for tests: claims a shared-memory record of `length` bytes, calls
     /// `claimed`, and then sleeps for ever without committing it (the test kills the process).
     /// Not for use outside tests.
-    public func _debugClaimWithoutCommit(length: Int, _ claimed: () -> Void) {
+    package func _debugClaimWithoutCommit(length: Int, _ claimed: () -> Void) {
         sharedMemory?.debugClaimWithoutCommit(length: length, claimed)
     }
 
     /// Fault injection for tests: writes random 8-byte words all over the shared-memory region
     /// (control block included) for `seconds`, as a hostile writer could. Not for use outside
     /// tests.
-    public func _debugScribble(seconds: Double) {
+    package func _debugScribble(seconds: Double) {
         sharedMemory?.debugScribble(seconds: seconds)
     }
 

@@ -316,7 +316,7 @@ public struct SharedRingReader: ~Copyable {
     /// scribbled there), reopens the ring and moves `head` to `tail`. Writers in the middle of a
     /// write find their record gone (`abandoned`); a record claimed while this runs may be lost
     /// and counted as a dead writer's. What it throws away is counted in ``lostInResets``
-    /// (see ``estimateLoss(tail:)``). Recovery, not a fast path: it costs one pass over the
+    /// (exact where headers read, estimated past them). Recovery, not a fast path: it costs one pass over the
     /// records.
     public mutating func reset() {
         resets &+= 1

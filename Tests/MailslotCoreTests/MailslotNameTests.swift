@@ -1,7 +1,7 @@
 import MailslotCore
 import Testing
 
-@Suite("Mailslot names")
+@Suite("Mailslot names", .timeLimit(.minutes(5)))
 struct MailslotNameTests {
     @Test("parses the local server form with pseudo-directories")
     func localWithPath() throws {

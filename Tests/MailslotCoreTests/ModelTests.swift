@@ -1,7 +1,7 @@
 import MailslotCore
 import Testing
 
-@Suite("Timeouts, info and errors")
+@Suite("Timeouts, info and errors", .timeLimit(.minutes(5)))
 struct ModelTests {
     @Test("read timeouts round-trip through their Win32 encoding")
     func timeouts() {

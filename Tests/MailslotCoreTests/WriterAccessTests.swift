@@ -1,7 +1,7 @@
 import MailslotCore
 import Testing
 
-@Suite("Writer access lists")
+@Suite("Writer access lists", .timeLimit(.minutes(5)))
 struct WriterAccessTests {
     @Test("anyone may write by default; a list admits the creator, root, listed uids and primary gids only")
     func allows() {

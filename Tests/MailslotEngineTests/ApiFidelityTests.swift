@@ -6,7 +6,7 @@ import Testing
 
 /// The small API promises: Win32 timeout spellings, typed errors for bad descriptors, writers
 /// that sleep, and the CLI's bounded stdin and summaries.
-@Suite("API fidelity")
+@Suite("API fidelity", .timeLimit(.minutes(5)))
 struct ApiFidelityTests {
     func name(_ label: String) throws -> MailslotName { try MailslotName(localPath: uniqueMailslotPath(label)) }
 
@@ -48,7 +48,7 @@ struct ApiFidelityTests {
         #expect(throws: MailslotError.invalidHandle) { try server.send(over: 987_654) }
     }
 
-    @Test("a batched write waiting for room sleeps in poll: its thread uses almost no CPU while the queue is full")
+    @Test("a batched write waiting for room sleeps in poll: its thread uses almost no CPU while the queue is full", .tags(.crossesThreads))
     func blockingBatchWriteSleeps() throws {
         let engine = try MailslotEngine()
         let slot = try name("sleep")

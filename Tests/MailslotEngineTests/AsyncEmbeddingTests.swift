@@ -6,7 +6,7 @@ import Testing
 /// The async face of the engine: message streams with back-pressure and cancellation,
 /// cancellable reads, and an engine thread that is safe to shut down. Writers are real
 /// processes.
-@Suite("Async streams and a safe engine thread")
+@Suite("Async streams and a safe engine thread", .tags(.crossesThreads), .timeLimit(.minutes(10)))
 struct AsyncEmbeddingTests {
     static func slotName(_ tag: String) -> (path: String, full: String) {
         let path = uniqueMailslotPath(tag)

@@ -5,7 +5,7 @@ import MailslotWire
 import Testing
 
 /// The datagram service and remote client forms, over real UDP sockets on loopback.
-@Suite("Datagram service on loopback")
+@Suite("Datagram service on loopback", .timeLimit(.minutes(5)))
 struct DatagramServiceTests {
     /// A configuration for this host as `computer` in `domain`, sending to `port` on loopback.
     static func network(_ computer: String, port: UInt16, hostsFile: String? = nil) -> NetworkConfiguration {

@@ -6,9 +6,9 @@ import Testing
 
 /// What an embedder sees beyond the messages themselves: the origins a stream carries, and the
 /// warnings the engine logs when the kernel fails it.
-@Suite("Embedding: origins and logged failures")
+@Suite("Embedding: origins and logged failures", .timeLimit(.minutes(5)))
 struct EmbeddingObservabilityTests {
-    @Test("a stream carries remote messages in order, each with its origin: the sender's address and NetBIOS names")
+    @Test("a stream carries remote messages in order, each with its origin: the sender's address and NetBIOS names", .tags(.crossesThreads))
     func streamCarriesOrigins() async throws {
         try await withinBound(seconds: 300) {
             let thread = try MailslotEngineThread()

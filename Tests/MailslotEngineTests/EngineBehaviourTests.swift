@@ -3,7 +3,7 @@ import Glibc
 import MailslotTestSupport
 import Testing
 
-@Suite("Engine behaviour")
+@Suite("Engine behaviour", .timeLimit(.minutes(5)))
 struct EngineBehaviourTests {
     func name(_ label: String) throws -> MailslotName { try MailslotName(localPath: uniqueMailslotPath(label)) }
 
@@ -143,7 +143,7 @@ struct EngineBehaviourTests {
         _ = server
     }
 
-    @Test("an opt-in waiting write succeeds once the server makes room")
+    @Test("an opt-in waiting write succeeds once the server makes room", .tags(.crossesThreads))
     func waitingWriteSucceeds() async throws {
         let thread = try MailslotEngineThread()
         let path = uniqueMailslotPath("room")
@@ -207,7 +207,7 @@ struct EngineBehaviourTests {
         #expect(try server.info().messageCount == 0)
     }
 
-    @Test("an async read with a finite timeout fails with a timeout")
+    @Test("an async read with a finite timeout fails with a timeout", .tags(.crossesThreads))
     func asyncTimeout() async throws {
         let thread = try MailslotEngineThread()
         let server = try await thread.createMailslot(named: "\\\\.\\mailslot\\" + uniqueMailslotPath("at"), readTimeout: .milliseconds(50))
@@ -248,7 +248,7 @@ struct EngineBehaviourTests {
     }
 }
 
-@Suite("Engine loop")
+@Suite("Engine loop", .timeLimit(.minutes(5)))
 struct EngineLoopTests {
     @Test("a stop requested before run (by a read that completed at once) makes run return")
     func stopBeforeRun() throws {
@@ -265,16 +265,31 @@ struct EngineLoopTests {
         #expect(got == Array("already here".utf8))
     }
 
-    @Test("run(checkingEvery:until:) serves messages and returns once the condition holds")
+    @Test("run(checkingEvery:until:) serves messages across idle gaps and returns once the condition holds, not before", .tags(.crossesThreads))
     func runUntilCondition() throws {
         let engine = try MailslotEngine()
         let slot = try MailslotName(localPath: uniqueMailslotPath("until"))
         let server = try engine.createMailslot(slot)
-        var count = 0
-        try server.onMessage { _ in count += 1 }
-        let client = try MailslotClient(slot)
-        for index in 0..<5 { try client.write("m\(index)") }
-        engine.run(checkingEvery: 0.01) { count == 5 }
-        #expect(count == 5)
+        var received: [String] = []
+        try server.onMessage { received.append(String(decoding: $0, as: UTF8.self)) }
+        // Another thread writes 5 messages 30 ms apart: the loop is idle between them, so a run
+        // that returned when idle (or ignored the condition) would come back short.
+        let writer = TestThread {
+            let client = try? MailslotClient(slot)
+            for index in 0..<5 {
+                usleep(30_000)
+                try? client?.write("m\(index)")
+            }
+        }
+        var checks = 0
+        engine.run(checkingEvery: 0.005) {
+            checks += 1
+            return received.count >= 5
+        }
+        writer.join()
+        #expect(received == ["m0", "m1", "m2", "m3", "m4"])
+        // The condition was checked again and again while the loop waited (every 5 ms over
+        // about 150 ms), not once at the end.
+        #expect(checks >= 10, "the condition was checked \(checks) times")
     }
 }

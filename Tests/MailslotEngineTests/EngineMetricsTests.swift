@@ -6,7 +6,7 @@ import Testing
 
 /// The engine's swift-metrics counters and gauges, through a test backend given in the
 /// configuration (no global bootstrap, so tests stay independent).
-@Suite("Metrics")
+@Suite("Metrics", .timeLimit(.minutes(5)))
 struct EngineMetricsTests {
     @Test("delivered messages and bytes, drops by cause and the gauges reach the configured backend")
     func countersAndGauges() throws {

@@ -3,7 +3,7 @@ import Glibc
 import MailslotTestSupport
 import Testing
 
-@Suite("Flow control: full rings, batched writes, counters")
+@Suite("Flow control: full rings, batched writes, counters", .timeLimit(.minutes(5)))
 struct FlowControlTests {
     func name(_ label: String) throws -> MailslotName { try MailslotName(localPath: uniqueMailslotPath(label)) }
 

@@ -7,7 +7,7 @@ import Testing
 /// unprivileged uid through `setpriv`. Each attack must fail with a clear error or do no harm,
 /// within a bounded time. Every test uses a registry folder of its own
 /// (`MAILSLOT_RUNTIME_DIR`), so the attacks cannot touch other tests.
-@Suite("A hostile local user", .enabled(if: HostileLab.available, HostileLab.skipReason))
+@Suite("A hostile local user", .enabled(if: HostileLab.available, HostileLab.skipReason), .timeLimit(.minutes(5)))
 struct HostileUserTests {
     let lab: HostileLab
 
@@ -23,7 +23,7 @@ struct HostileUserTests {
         let server = try lab.serve(path, count: 1)
         #expect(try lab.root("write '\(path)' hello").code == 0)
         #expect(server.waitForExit(timeout: 10) == 0)
-        #expect(HostileLab.readFile(target) == "root's secret\n")
+        #expect(readTextFile(target) == "root's secret\n")
     }
 
     @Test("a FIFO planted for a name: writers, list and serve finish at once and ignore it")
@@ -153,7 +153,7 @@ struct HostileUserTests {
         #expect(unlink(entry) == 0)
         let inode = "$(awk '$8 == \"@mailslot/\(try lab.key(path))\" { print $7 }' /proc/net/unix)"
         #expect(lab.attacker(forge(inode)).code == 0)
-        #expect(HostileLab.readFile(entry)?.contains("FAKE") == true)
+        #expect(readTextFile(entry)?.contains("FAKE") == true)
         #expect(try lab.root("write '\(path)' 'still more than one byte'").code == 0)
         #expect(!(try lab.root("list").stdout.contains("FAKE")))
         #expect(server.waitForExit(timeout: 10) == 0)

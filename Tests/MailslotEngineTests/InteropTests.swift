@@ -5,7 +5,7 @@ import Testing
 /// Real third-party peers: tshark decodes what we send; scapy builds what we receive.
 @Suite(
     "Interop with tshark and scapy", .serialized,
-    .enabled(if: NetworkLab.unavailableReason == nil, "\(NetworkLab.unavailableReason ?? "")"))
+    .enabled(if: NetworkLab.unavailableReason == nil, "\(NetworkLab.unavailableReason ?? "")"), .timeLimit(.minutes(10)))
 struct InteropTests {
     let binary = MailslotBinary.path
     static let tshark = access("/usr/bin/tshark", X_OK) == 0

@@ -6,7 +6,7 @@ import Testing
 
 /// Memory that follows the traffic: ring depth after a large message, idle rings given back,
 /// the engine-wide cap, origins bounded by the queue.
-@Suite("Memory bounds")
+@Suite("Memory bounds", .timeLimit(.minutes(5)))
 struct MemoryBoundsTests {
     func name(_ label: String) throws -> MailslotName { try MailslotName(localPath: uniqueMailslotPath(label)) }
 

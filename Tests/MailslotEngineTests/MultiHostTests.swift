@@ -6,7 +6,7 @@ import Testing
 /// UDP 138, talking MS-MAIL to each other.
 @Suite(
     "Across hosts (network namespaces)", .serialized,
-    .enabled(if: NetworkLab.unavailableReason == nil, "\(NetworkLab.unavailableReason ?? "")"))
+    .enabled(if: NetworkLab.unavailableReason == nil, "\(NetworkLab.unavailableReason ?? "")"), .timeLimit(.minutes(10)))
 struct MultiHostTests {
     let binary = MailslotBinary.path
 

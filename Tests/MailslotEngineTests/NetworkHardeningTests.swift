@@ -7,7 +7,7 @@ import Testing
 /// The datagram service and name resolution against hostile remote senders, over real UDP on
 /// loopback: spoofed name answers, senders outside the allow-list, broadcasts for another
 /// domain, relaying turned off, and a service bound to one address.
-@Suite("Remote senders who lie")
+@Suite("Remote senders who lie", .timeLimit(.minutes(5)))
 struct NetworkHardeningTests {
     func run(_ engine: MailslotEngine, until done: () -> Bool) { DatagramServiceTests.run(engine, until: done) }
 

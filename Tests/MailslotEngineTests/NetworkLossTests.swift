@@ -5,7 +5,7 @@ import Testing
 
 /// Loss on the network side is counted: the kernel's drops for the datagram service's socket
 /// (`SO_RXQ_OVFL`) appear in statistics and summaries, and origins stay bounded by the queue.
-@Suite("Network loss is counted", .serialized)
+@Suite("Network loss is counted", .serialized, .timeLimit(.minutes(5)))
 struct NetworkLossTests {
     @Test("a stalled datagram service: every datagram sent is delivered or counted as a kernel drop, exactly")
     func stalledServiceCountsKernelDrops() throws {
@@ -76,7 +76,7 @@ struct NetworkLossTests {
     }
 }
 
-@Suite("The service's outbox")
+@Suite("The service's outbox", .timeLimit(.minutes(5)))
 struct OutboxTests {
     @Test("the outbox forwards only mailslot writes: junk from a local user is refused and counted; a real write leaves from the service's port")
     func outboxRefusesJunk() throws {

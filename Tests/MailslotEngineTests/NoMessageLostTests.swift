@@ -6,7 +6,7 @@ import Testing
 /// The promise under load, across real processes: a million messages from two writer processes
 /// with `--wait` are all delivered, in order per writer, through `serve` in every format and
 /// through every read API, with no crash and an exact summary.
-@Suite("No message lost, no crash", .serialized)
+@Suite("No message lost, no crash", .serialized, .timeLimit(.minutes(10)))
 struct NoMessageLostTests {
     static let total = 1_000_000
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The datagram service's path index against a `Dictionary` model: random sets and removals,
 /// colliding home buckets, growth, and backward-shift deletion.
-@Suite("Path index")
+@Suite("Path index", .timeLimit(.minutes(5)))
 struct PathIndexTests {
     @Test("100,000 random sets and removals agree with a Dictionary, with keys crowded into few home buckets", arguments: [1, 7, 1 << 20])
     func agreesWithDictionary(spread: Int) {

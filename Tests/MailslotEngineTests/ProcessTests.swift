@@ -5,7 +5,7 @@ import Testing
 
 /// Behaviour across real processes: the `mailslot` CLI as server or writer, signals, kill -9,
 /// and handle passing.
-@Suite("Across processes", .serialized)
+@Suite("Across processes", .serialized, .timeLimit(.minutes(5)))
 struct ProcessTests {
     let binary = MailslotBinary.path
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The engine's warnings: at most one per kind per interval, with the count held back, through
 /// whatever `Logger` the configuration names.
-@Suite("Rate-limited warnings")
+@Suite("Rate-limited warnings", .timeLimit(.minutes(5)))
 struct RateLimitedLogTests {
     /// A log handler that keeps what it is given.
     final class Capture: LogHandler, @unchecked Sendable {

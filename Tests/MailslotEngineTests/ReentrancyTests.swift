@@ -4,7 +4,7 @@ import Testing
 
 /// Calling server APIs from inside a callback, a `withNextMessage` body or a completion: each
 /// works or fails with a clear error; nothing traps.
-@Suite("Re-entrancy")
+@Suite("Re-entrancy", .timeLimit(.minutes(5)))
 struct ReentrancyTests {
     func name(_ label: String) throws -> MailslotName { try MailslotName(localPath: uniqueMailslotPath(label)) }
 
@@ -168,7 +168,7 @@ struct ReentrancyTests {
     }
 }
 
-@Suite("Waiting reads")
+@Suite("Waiting reads", .timeLimit(.minutes(5)))
 struct WaitingReadTests {
     @Test("a timed read queued from a completion still times out")
     func timedReadFromCompletion() throws {

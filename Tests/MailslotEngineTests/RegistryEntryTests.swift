@@ -4,7 +4,7 @@ import Testing
 
 /// The registry entry parser reads files other users can write: it must refuse anything that
 /// is not exactly an entry, and never trap.
-@Suite("Registry entry files")
+@Suite("Registry entry files", .timeLimit(.minutes(5)))
 struct RegistryEntryTests {
     static let endpoint = LocalEndpoint(try! MailslotName(localPath: "entry\\test"))
 

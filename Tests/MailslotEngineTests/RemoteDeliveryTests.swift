@@ -8,7 +8,7 @@ import Testing
 /// mailslot's callback when nothing is queued before them. These tests hold that shortcut to
 /// the rules queued delivery keeps: every message once, in order, and counters that add up,
 /// even when a callback runs the loop or stops the service in the middle of a batch.
-@Suite("Remote messages straight to callbacks")
+@Suite("Remote messages straight to callbacks", .timeLimit(.minutes(5)))
 struct RemoteDeliveryTests {
     /// Sends `rounds` batches of `perBatch` messages to each mailslot in turn (`a0`, `a1`… for
     /// the first path), all before the loop runs: they wait in the socket and arrive in

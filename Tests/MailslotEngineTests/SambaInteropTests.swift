@@ -6,7 +6,7 @@ import Testing
 /// smbtorture (Samba's source4 datagram library).
 @Suite(
     "Interop with Samba (nmbd, smbtorture)", .serialized,
-    .enabled(if: NetworkLab.unavailableReason == nil, "\(NetworkLab.unavailableReason ?? "")"))
+    .enabled(if: NetworkLab.unavailableReason == nil, "\(NetworkLab.unavailableReason ?? "")"), .timeLimit(.minutes(10)))
 struct SambaInteropTests {
     let binary = MailslotBinary.path
     static let nmbd = access("/usr/sbin/nmbd", X_OK) == 0

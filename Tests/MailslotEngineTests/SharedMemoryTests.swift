@@ -6,7 +6,7 @@ import Testing
 /// Shared-memory mailslots across real processes: `mailslot serve --shared-memory` as the
 /// reader, `mailslot write` processes as writers, with the Win32 contract, dead writers, a
 /// killed server, a scribbling writer, and the socket fallback.
-@Suite("Shared-memory mailslots", .serialized)
+@Suite("Shared-memory mailslots", .serialized, .timeLimit(.minutes(5)))
 struct SharedMemoryTests {
     let binary = MailslotBinary.path
 

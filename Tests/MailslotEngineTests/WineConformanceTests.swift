@@ -6,7 +6,7 @@ import Testing
 /// Cases about operations this API does not have (a write on a server handle, a read on a
 /// client handle, NT status blocks, share modes) are checked by the type system instead: see
 /// docs/win32-mapping.md.
-@Suite("Wine conformance")
+@Suite("Wine conformance", .timeLimit(.minutes(5)))
 struct WineConformanceTests {
     func name(_ label: String) throws -> MailslotName { try MailslotName(localPath: uniqueMailslotPath(label)) }
 
@@ -154,7 +154,7 @@ struct WineConformanceTests {
         #expect(ContinuousClock.now - start >= .milliseconds(900))
     }
 
-    @Test("49 to 52: an async read stays pending on an empty mailslot and completes with the write")
+    @Test("49 to 52: an async read stays pending on an empty mailslot and completes with the write", .tags(.crossesThreads))
     func case49to52() async throws {
         let thread = try MailslotEngineThread()
         let path = uniqueMailslotPath("c49")

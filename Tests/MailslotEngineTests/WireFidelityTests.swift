@@ -8,7 +8,7 @@ import Testing
 @Suite(
     "Wire fidelity in captures", .serialized,
     .enabled(if: NetworkLab.unavailableReason == nil, "\(NetworkLab.unavailableReason ?? "")"),
-    .enabled(if: access("/usr/bin/tshark", X_OK) == 0, "tshark is not installed (scripts/setup-peers.sh installs it)"))
+    .enabled(if: access("/usr/bin/tshark", X_OK) == 0, "tshark is not installed (scripts/setup-peers.sh installs it)"), .timeLimit(.minutes(10)))
 struct WireFidelityTests {
     let binary = MailslotBinary.path
     static let ndrParser = "/" + #filePath.split(separator: "/").dropLast().joined(separator: "/") + "/Interop/ndr_parse.py"

@@ -3,7 +3,7 @@ import Testing
 
 /// The knee search on synthetic hosts: a host that loses nothing up to a capacity, then
 /// everything above it.
-@Suite("Load test: the knee search")
+@Suite("Load test: the knee search", .timeLimit(.minutes(5)))
 struct KneeSearchTests {
     /// Runs a search against a capacity. - Returns: the rates tried and the knee found.
     static func search(capacity: Int, start: Int = 1000, maximum: Int = 1_000_000) -> (rates: [Int], knee: Int?) {

@@ -5,7 +5,7 @@ import Testing
 
 /// The agent and the coordinator as real processes: on loopback, and in a lab of namespace
 /// hosts with one host made slow.
-@Suite("Load test: agents and coordinator")
+@Suite("Load test: agents and coordinator", .timeLimit(.minutes(10)))
 struct LoadRoundTripTests {
     /// Reads a JSON file the coordinator wrote.
     static func json(_ path: String) throws -> [String: Any] {

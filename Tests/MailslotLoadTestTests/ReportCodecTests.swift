@@ -3,7 +3,7 @@ import MailslotTestSupport
 import Testing
 
 /// The load test's wire formats: stamps, control messages, and reports split into parts.
-@Suite("Load test: stamps, control messages and reports")
+@Suite("Load test: stamps, control messages and reports", .timeLimit(.minutes(5)))
 struct ReportCodecTests {
     @Test("a stamp and a control message read back as written; other bytes are not taken for them")
     func stampAndControlRoundTrip() {

@@ -4,7 +4,7 @@ import MailslotTestSupport
 import Testing
 
 /// The run's outputs: the HTML report (XML-valid, four plots), the table and the JSON.
-@Suite("Load test: report outputs")
+@Suite("Load test: report outputs", .timeLimit(.minutes(10)))
 struct ReportOutputTests {
     static let xmllint = access("/usr/bin/xmllint", X_OK) == 0
 
@@ -88,12 +88,14 @@ struct ReportOutputTests {
         let printed = try ChildProcess("/usr/bin/chromium", common + ["--print-to-pdf=" + pdf, "file://" + page])
         #expect(printed.waitForExit(timeout: 120) == 0, "\(printed.standardError)")
         _ = try? ChildProcess("/bin/rm", ["-rf", page + ".profile"]).waitForExit(timeout: 30)
-        // A blank page compresses to almost nothing; four plots and a table do not.
-        let pictureBytes = readTextFile(picture)?.utf8.count ?? 0
-        #expect(pictureBytes > 40_000, "screenshot of \(pictureBytes) bytes")
-        let pdfText = readTextFile(pdf) ?? ""
-        #expect(pdfText.hasPrefix("%PDF"))
-        #expect(pdfText.utf8.count > 20_000)
+        // A blank page compresses to almost nothing; four plots and a table do not. Sizes are
+        // the files' byte counts, and each file starts with its format's signature.
+        let pictureBytes = readFileBytes(picture) ?? []
+        #expect(pictureBytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "not a PNG")
+        #expect(pictureBytes.count > 40_000, "screenshot of \(pictureBytes.count) bytes")
+        let pdfBytes = readFileBytes(pdf) ?? []
+        #expect(pdfBytes.starts(with: Array("%PDF".utf8)), "not a PDF")
+        #expect(pdfBytes.count > 20_000, "PDF of \(pdfBytes.count) bytes")
     }
 
     @Test("the table has a row per step, names the knee, the missing host and the coordinator's limit")

@@ -24,7 +24,7 @@ extension DatagramRing {
     }
 }
 
-@Suite("Datagram ring")
+@Suite("Datagram ring", .timeLimit(.minutes(5)))
 struct DatagramRingTests {
     @Test("a claim grows the ring until its minimum number of slots fits, and no further than the quota")
     func claimMinimumSlots() {

@@ -3,7 +3,7 @@ import MailslotTestSupport
 import Testing
 
 /// Space that tracks real sizes: packed batches, shrinking, the shared budget, pinning.
-@Suite("Ring memory")
+@Suite("Ring memory", .timeLimit(.minutes(5)))
 struct RingMemoryTests {
     /// Claims `slots` slots of `slotPayload` bytes, fills slot `i` with `lengths(i)` bytes
     /// (nil: slot given up) and commits them. - Returns: the messages committed, or `nil` when

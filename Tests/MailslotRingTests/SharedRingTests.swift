@@ -24,7 +24,7 @@ final class TestRegion: @unchecked Sendable {
 
 /// The many-writer, one-reader shared ring: whole messages in claim order, room and wake-up
 /// flags, records of dead writers skipped, and a reader that survives any bytes in the region.
-@Suite("Shared ring")
+@Suite("Shared ring", .timeLimit(.minutes(5)))
 struct SharedRingTests {
     static func payload(_ length: Int, seed: Int) -> [UInt8] {
         (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed &* 7) }
@@ -86,7 +86,7 @@ struct SharedRingTests {
         #expect(message.withUnsafeBytes { writer.write($0) } == .closed)
     }
 
-    @Test("4 writer threads × 100,000 messages: each writer's messages arrive in its order, none lost or doubled")
+    @Test("4 writer threads × 100,000 messages: each writer's messages arrive in its order, none lost or doubled", .tags(.crossesThreads))
     func manyWriters() {
         let region = TestRegion(capacity: 1 << 16)
         let reader = Mutex(SharedRingReader(formatting: region.base, capacity: region.capacity, maxMessage: 64))
@@ -135,7 +135,7 @@ struct SharedRingTests {
         do { let check = reader.withLock { $0.resets } == 0; #expect(check) }
     }
 
-    @Test("a writer stalled between claim and commit past the timeout loses that message (told 'abandoned'); the next flow")
+    @Test("a writer stalled between claim and commit past the timeout loses that message (told 'abandoned'); the next flow", .tags(.crossesThreads))
     func stalledWriterIsSkipped() {
         let region = TestRegion(capacity: 1 << 16)
         var reader = SharedRingReader(formatting: region.base, capacity: region.capacity, maxMessage: 64)
@@ -229,7 +229,7 @@ struct SharedRingTests {
         do { let check = !reader.wakeWaitingWriters(); #expect(check) }
     }
 
-    @Test("random bytes scribbled anywhere in the region while writers and the reader run: no crash, no hang, then it works again")
+    @Test("random bytes scribbled anywhere in the region while writers and the reader run: no crash, no hang, then it works again", .tags(.crossesThreads))
     func scribbler() {
         let region = TestRegion(capacity: 1 << 16)
         var reader = SharedRingReader(formatting: region.base, capacity: region.capacity, maxMessage: 512)

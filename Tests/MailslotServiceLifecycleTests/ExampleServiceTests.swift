@@ -4,7 +4,7 @@ import Testing
 
 /// The README's example service as a real process: a ServiceGroup with a stream consumer and
 /// Prometheus metrics, fed by a writer process, scraped with curl, stopped with SIGTERM.
-@Suite("The example service")
+@Suite("The example service", .timeLimit(.minutes(5)))
 struct ExampleServiceTests {
     static let curl = access("/usr/bin/curl", X_OK) == 0
 

@@ -9,7 +9,7 @@ import Testing
 
 /// Graceful shutdown: what writers already sent is delivered before the mailslots close, within
 /// a bound; what no one takes is counted. Writers are real processes.
-@Suite("Graceful shutdown (swift-service-lifecycle)")
+@Suite("Graceful shutdown (swift-service-lifecycle)", .tags(.crossesThreads), .timeLimit(.minutes(10)))
 struct GracefulShutdownTests {
     static func slotName(_ tag: String) -> (path: String, full: String) {
         let path = uniqueMailslotPath(tag)

@@ -102,6 +102,11 @@ public func temporaryFile(_ label: String, _ text: String) -> String {
 
 /// A file's text, or `nil` when it cannot be read.
 public func readTextFile(_ path: String) -> String? {
+    readFileBytes(path).map { String(decoding: $0, as: UTF8.self) }
+}
+
+/// A file's bytes as they are (no text decoding), or `nil` when it cannot be read.
+public func readFileBytes(_ path: String) -> [UInt8]? {
     guard let file = fopen(path, "r") else { return nil }
     defer { fclose(file) }
     var bytes: [UInt8] = []
@@ -111,5 +116,5 @@ public func readTextFile(_ path: String) -> String? {
         if count <= 0 { break }
         bytes += buffer[0..<count]
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return bytes
 }

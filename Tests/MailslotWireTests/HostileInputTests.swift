@@ -1,7 +1,7 @@
 import MailslotWire
 import Testing
 
-@Suite("Wire codec on hostile input: typed errors, never a trap")
+@Suite("Wire codec on hostile input: typed errors, never a trap", .timeLimit(.minutes(5)))
 struct HostileInputTests {
     static let sample = VectorFile.bytes("scapy-unique-TEST-hello.hex")
 

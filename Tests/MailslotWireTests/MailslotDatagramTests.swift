@@ -1,7 +1,7 @@
 import MailslotWire
 import Testing
 
-@Suite("Wire codec against real peers' datagrams")
+@Suite("Wire codec against real peers' datagrams", .timeLimit(.minutes(5)))
 struct MailslotDatagramTests {
     @Test("every vector decodes to the fields tshark decoded", arguments: VectorFile.expectations.map(\.file))
     func decodesVector(_ file: String) throws {
