@@ -1,7 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Module graph (arrows: "depends on"); only MailslotEngine touches libc and libev.
+// Module graph (arrows: "depends on"). Only MailslotEngine touches libev and does mailslot
+// I/O through libc; the load tester's lab and the CLI also start processes (namespaces, iperf2,
+// agents) and handle signals through Glibc.
 //
 //   mailslot (CLI) ──> MailslotEngine ──> CLibEv (libev, system library), swift-log, swift-metrics
 //        │                  ├──────────> MailslotRing

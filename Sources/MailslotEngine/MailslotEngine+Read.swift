@@ -21,7 +21,7 @@ extension MailslotEngine {
         guard !record.delivering, !record.borrowed else { return }
         record.delivering = true
         defer { record.delivering = false }
-        var drainedForImmediate = false
+        var ingestedForImmediate = false
         var sharedMemoryBudget = Self.sharedMemoryMessagesPerDelivery
         while record.isOpen {
             if let sharedMemory = record.sharedMemory, sharedMemoryBudget == 0 {
@@ -51,9 +51,9 @@ extension MailslotEngine {
             } else if record.liveWaiters > 0, record.readTimeout.isImmediate, record.handler == nil {
                 // Timeout 0 (Win32: fail at once): one look at the kernel queue, then each
                 // waiting read fails; reads that their completions queue are served by this loop.
-                if !drainedForImmediate {
-                    drainedForImmediate = true
-                    drainSocket(record)
+                if !ingestedForImmediate {
+                    ingestedForImmediate = true
+                    ingestKernelQueue(record)
                     continue
                 }
                 guard let waiter = record.popLiveWaiter() else { break }
@@ -153,7 +153,7 @@ extension MailslotEngine {
             guard !record.borrowed else {
                 throw .busy("\(record.name.fullName) is being read by a callback or withNextMessage body on this thread")
             }
-            if record.ring.isEmpty { drainSocket(record) }
+            if record.ring.isEmpty { ingestKernelQueue(record) }
             if let bytes = record.pinNext(loop: loop) {
                 record.borrowed = true
                 let result = body(bytes)
@@ -194,7 +194,7 @@ extension MailslotEngine {
         let read = PendingRead(deadline: deadline, slot: handle, completion: completion)
         record.waiters.append(read)
         record.liveWaiters += 1
-        if record.ring.isEmpty, !record.borrowed { drainSocket(record) }
+        if record.ring.isEmpty, !record.borrowed { ingestKernelQueue(record) }
         deliver(record)
         guard read.isPending else { return read }
         if record.delivering, record.readTimeout.isImmediate { return read }  // the running deliver fails it

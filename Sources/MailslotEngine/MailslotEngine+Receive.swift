@@ -9,7 +9,7 @@ enum IngestOutcome {
     /// The batch was full: more datagrams may be waiting.
     case more
     /// A short batch or EAGAIN: the kernel queue is empty (as far as one call can tell).
-    case drained
+    case kernelEmpty
     /// The ring cannot take a batch: reading stopped (push-back) until a reader makes room.
     case ringFull
     /// The receive call failed; counted in ``/MailslotCore/MailslotStatistics/receiveErrors``.
@@ -42,7 +42,7 @@ extension MailslotEngine {
     /// Moves what the kernel holds for `record` into its ring: until the kernel queue is empty,
     /// the ring is full, or `maxBatches` calls (fairness: a writer faster than the reader cannot
     /// keep a read in here).
-    func drainSocket(_ record: SlotRecord, maxBatches: Int = 64) {
+    func ingestKernelQueue(_ record: SlotRecord, maxBatches: Int = 64) {
         for _ in 0..<maxBatches where ingest(record) != .more { return }
     }
 
@@ -85,7 +85,7 @@ extension MailslotEngine {
             switch try batch.receive(fd: record.fd, count: claim.count) {
             case .wouldBlock:
                 record.ring.abort(claim)
-                return .drained
+                return .kernelEmpty
             case .processed(let received):
                 count = Int(received)
             }
@@ -134,7 +134,7 @@ extension MailslotEngine {
             record.noteQueued(received)
         }
         record.sizeEstimate.noteBatch(largest: largest)
-        return count < claim.count ? .drained : .more
+        return count < claim.count ? .kernelEmpty : .more
     }
 
     /// The ring cannot take a batch under ``RingFullPolicy/drop``: one `recvmmsg` into the
@@ -145,7 +145,7 @@ extension MailslotEngine {
         let count: Int
         do {
             switch try batch.receive(fd: record.fd, count: batch.capacity) {
-            case .wouldBlock: return .drained
+            case .wouldBlock: return .kernelEmpty
             case .processed(let received): count = Int(received)
             }
         } catch {
@@ -170,7 +170,7 @@ extension MailslotEngine {
                 record.countRingFull()
             }
         }
-        return count < batch.capacity ? .drained : .more
+        return count < batch.capacity ? .kernelEmpty : .more
     }
 
     /// Reads and counts what the kernel still holds for a mailslot that is closing for good (no

@@ -22,7 +22,7 @@ extension MailslotEngine {
     /// polling the ring for the spin time after the last message before sleeping again.
     func handleSharedMemoryWake(index: Int) {
         guard index < slots.count, let record = slots[index], let sharedMemory = record.sharedMemory else { return }
-        system_eventfdDrain(sharedMemory.region.wakeFD)
+        system_eventfdReset(sharedMemory.region.wakeFD)
         guard sharedMemory.spin > 0, record.handler != nil else { return deliver(record) }
         // Spinning: the "reader asleep" flag stays down (writers need not wake a reader that
         // polls), and only this loop raises it, right before it stops polling.

@@ -21,7 +21,7 @@ extension MailslotEngine {
         // The ring's memory stays mapped until the record goes (a callback may hold a message
         // in it while it closes its own mailslot).
         closeSharedMemory(record)
-        if !record.shared {
+        if !record.handleMayBeHeldElsewhere {
             discardKernelQueue(record)
             // While the socket is still bound, so no new server of the name can have published.
             if let inode = record.publishedEntry, let error = registry.withdraw(record.endpoint, inode: inode) {

@@ -71,7 +71,7 @@ public final class MailslotEngine {
     /// The condition of ``run(checkingEvery:until:)`` while it runs.
     var runCondition: (() -> Bool)?
     /// Runs queued cross-thread jobs (set by ``MailslotEngineThread``).
-    var drainJobs: (() -> Void)?
+    var runQueuedJobs: (() -> Void)?
     /// Open mailslots in this engine.
     public internal(set) var mailslotCount = 0
     /// Counters of mailslots this engine has closed.

@@ -37,7 +37,7 @@ public final class MailslotServer {
     /// callback it reports the ring as it is.
     public func info() throws(MailslotError) -> MailslotInfo {
         let record = try engine.record(handle)
-        if !record.borrowed { engine.drainSocket(record) }
+        if !record.borrowed { engine.ingestKernelQueue(record) }
         return record.info
     }
 
@@ -105,7 +105,7 @@ public final class MailslotServer {
     ) throws(MailslotError) {
         let record = try engine.record(handle)
         record.setHandler(handler, bytesOnly: bytesOnly)
-        if !record.borrowed, record.ring.isEmpty { engine.drainSocket(record) }
+        if !record.borrowed, record.ring.isEmpty { engine.ingestKernelQueue(record) }
         engine.deliver(record)
     }
 

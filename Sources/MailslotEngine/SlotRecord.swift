@@ -62,7 +62,7 @@ final class SlotRecord {
     var waiters = FIFOQueue<PendingRead>()
     /// `true` once the handle may be held by another process too (passed, inherited or
     /// adopted): closing it then leaves the kernel queue to them.
-    var shared = false
+    var handleMayBeHeldElsewhere = false
     /// ``/MailslotCore/MailslotStatistics/sharedMemoryResets`` when last reported in the log.
     var reportedResets: UInt64 = 0
     /// `received` at the last idle sweep (a ring that received nothing since is idle).

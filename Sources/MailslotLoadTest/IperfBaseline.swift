@@ -96,4 +96,27 @@ public struct IperfBaseline: Sendable {
         }
         return found
     }
+
+    /// The comparison table: per offered rate, iperf2's worst-host and median loss and hosts
+    /// without a report, beside the load test's worst-host loss at the same rate (`ours`).
+    public static func comparison(_ steps: [Step], beside ours: [StepResult], payload: Int) -> [String] {
+        var lines = [
+            "",
+            "iperf2 in the same lab (UDP to a multicast group every host joined, \(payload) B), beside mailslot loadtest at the same offered rate:",
+            "offered/s  iperf2 worst-host loss%  iperf2 median loss%  iperf2 hosts without report  mailslot worst-host loss%",
+        ]
+        for step in steps {
+            let losses = step.hosts.map(\.lossPercent).sorted()
+            let median = losses.isEmpty ? 0 : losses[losses.count / 2]
+            let mine = ours.last { $0.offeredRate == step.offeredRate }.map { ResultTable.format($0.worstLossPercent, 3) }
+                ?? "(no step at this rate)"
+            let missing = step.hosts.filter { $0.total == nil }.count
+            lines.append(
+                String(step.offeredRate).padding(to: 9, right: true) + "  "
+                    + ResultTable.format(step.worstLossPercent, 3).padding(to: 23, right: true) + "  "
+                    + ResultTable.format(median, 3).padding(to: 19, right: true) + "  "
+                    + String(missing).padding(to: 27, right: true) + "  " + mine.padding(to: 24, right: true))
+        }
+        return lines
+    }
 }

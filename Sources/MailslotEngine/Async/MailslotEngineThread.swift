@@ -203,9 +203,9 @@ final class EngineThreadCore: Sendable {
         }
         CLibEv_async_init(wakeup.watcher, { loop, _, _ in
             guard let loop else { return }
-            MailslotEngine.from(loop).drainJobs?()
+            MailslotEngine.from(loop).runQueuedJobs?()
         })
-        engine.drainJobs = { [unowned self, unowned engine] in
+        engine.runQueuedJobs = { [unowned self, unowned engine] in
             let (jobs, stopping) = state.withLock { state in
                 defer { state.jobs = [] }
                 if case .stopping = state.phase { return (state.jobs, true) }
@@ -230,7 +230,7 @@ final class EngineThreadCore: Sendable {
         engine.threadEndHandlers = []
         for handler in endHandlers { handler() }
         ev_async_stop(engine.loop, wakeup.watcher)
-        engine.drainJobs = nil
+        engine.runQueuedJobs = nil
         // Stopped only now: a waiter, even one that comes after the loop ended, returns once
         // the end handlers have run (serve reads its final error and summary after it).
         let waiters = state.withLock { state in

@@ -80,7 +80,7 @@ func system_eventfdSignal(_ fd: Int32) {
 }
 
 /// Reads an eventfd's counter back to 0 (non-blocking).
-func system_eventfdDrain(_ fd: Int32) {
+func system_eventfdReset(_ fd: Int32) {
     var value: UInt64 = 0
     _ = withUnsafeMutableBytes(of: &value) { bytes in try? syscall("read") { Glibc.read(fd, bytes.baseAddress, 8) } }
 }

@@ -3,7 +3,7 @@ import Glibc
 
 // The one place the engine calls libc I/O.
 //
-// Rules (style.md habit 3):
+// Rules (as swift-nio's System.swift and swift-system do):
 // - EINTR is retried (never for close(2): Linux releases the descriptor even then);
 // - EAGAIN/EWOULDBLOCK is returned as IOResult.wouldBlock, never thrown;
 // - EBADF and EFAULT are bugs in this program and trap;

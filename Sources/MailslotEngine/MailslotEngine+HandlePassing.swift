@@ -41,7 +41,7 @@ extension MailslotEngine {
         let server = register(
             name: name, fd: fd, maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever, writers: writers,
             creatorUID: entry?.fileOwner ?? socketIdentity?.uid)
-        slots[server.handle.index]?.shared = true
+        slots[server.handle.index]?.handleMayBeHeldElsewhere = true
         return server
     }
 
@@ -65,7 +65,7 @@ extension MailslotServer {
     /// `posix_spawn_file_actions_adddup2`), which clears close-on-exec on the child's copy.
     public func inheritableDescriptor() throws(MailslotError) -> Int32 {
         let record = try engine.record(handle)
-        record.shared = true
+        record.handleMayBeHeldElsewhere = true
         do { return try system_duplicate(record.fd) } catch { throw error.mailslotError }
     }
 
@@ -75,7 +75,7 @@ extension MailslotServer {
     public func send(over socket: Int32) throws(MailslotError) {
         let record = try engine.record(handle)
         guard system_isOpenDescriptor(socket) else { throw .invalidHandle }
-        record.shared = true
+        record.handleMayBeHeldElsewhere = true
         do { try DescriptorTransfer.send([record.fd], over: socket) } catch { throw error.mailslotError }
     }
 }
