@@ -22,15 +22,25 @@ import MailslotCore
 final class LocalRegistry {
     /// The registry folder.
     let directory: String
-    private let folder: Result<Int32, RegistryProblem>
+    /// The open folder's descriptor, for calls (`nil` when it cannot be used)…
+    private let folder: Int32?
+    /// …and its owner, which closes it, once, with the registry.
+    private let folderOwner: Descriptor?
+    /// Why the folder cannot be used.
+    private let openProblem: RegistryProblem?
 
     init(directory: String) {
         self.directory = directory
-        folder = RegistryFolder.open(directory)
-    }
-
-    deinit {
-        if case .success(let fd) = folder { system_close(fd) }
+        switch RegistryFolder.open(directory) {
+        case .success(let fd):
+            folder = fd
+            folderOwner = Descriptor(owning: fd)
+            openProblem = nil
+        case .failure(let problem):
+            folder = nil
+            folderOwner = nil
+            openProblem = problem
+        }
     }
 
     static func standard() -> LocalRegistry {
@@ -46,26 +56,19 @@ final class LocalRegistry {
     }
 
     /// Why the folder cannot be used, or `nil`.
-    var problem: RegistryProblem? {
-        if case .failure(let problem) = folder { return problem }
-        return nil
-    }
+    var problem: RegistryProblem? { openProblem }
 
     /// Publishes an entry for a socket this process has just bound (so any file already at the
     /// name is stale, or planted). Returns the new file's inode, for ``withdraw(_:inode:)``.
     /// - Throws: ``/MailslotCore/MailslotError/accessDenied(_:)`` when the folder is unsafe, or a file that
     ///   this user may not replace holds the name.
     func publish(_ entry: RegistryEntry) throws(MailslotError) -> UInt64 {
-        let folder: Int32
-        switch self.folder {
-        case .success(let fd): folder = fd
-        case .failure(let problem): throw .accessDenied(problem.description)
-        }
+        guard let folder else { throw .accessDenied(openProblem?.description ?? "\(directory) cannot be used") }
         let key = entry.endpoint.key
         for _ in 0..<8 {
             let temporary = ".new.\(key).\(system_getpid()).\(UInt32.random(in: 0...UInt32.max))"
-            let fd: Int32
-            do { fd = try system_createEntry(in: folder, temporary, mode: 0o644) } catch {
+            let file: Descriptor
+            do { file = Descriptor(owning: try system_createEntry(in: folder, temporary, mode: 0o644)) } catch {
                 if error.errno == EEXIST { continue }  // someone planted that name: pick another
                 if error.errno == EROFS || error.errno == EACCES || error.errno == EPERM {
                     throw .accessDenied(
@@ -76,14 +79,14 @@ final class LocalRegistry {
             }
             let inode: UInt64
             do {
-                defer { system_close(fd) }  // once, whatever happens
-                try system_fchmod(fd, mode: 0o644)  // readable by every writer, whatever the umask
-                try system_writeAll(fd, entry.encoded)
-                inode = try system_fstat(fd).inode
+                try system_fchmod(file.rawValue, mode: 0o644)  // readable by every writer, whatever the umask
+                try system_writeAll(file.rawValue, entry.encoded)
+                inode = try system_fstat(file.rawValue).inode
             } catch {
                 try? system_unlink(in: folder, temporary)
-                throw error.mailslotError
+                throw error.mailslotError  // `file` closes as it goes out of scope: once
             }
+            file.close()
             do {
                 try system_rename(in: folder, temporary, to: key)
             } catch {
@@ -133,8 +136,7 @@ final class LocalRegistry {
     ///   a stale-entry sweep removes it), or `nil`.
     @discardableResult
     func withdraw(_ endpoint: LocalEndpoint, inode: UInt64) -> SyscallError? {
-        guard case .success(let folder) = folder,
-            let status = try? system_fileStatus(in: folder, endpoint.key), status.inode == inode
+        guard let folder, let status = try? system_fileStatus(in: folder, endpoint.key), status.inode == inode
         else { return nil }
         do { try system_unlink(in: folder, endpoint.key) } catch { return error }
         return nil
@@ -143,10 +145,10 @@ final class LocalRegistry {
     /// Reads the entry file for an endpoint as it is (trusted or not); `nil` when there is no
     /// regular file of the right form.
     func entry(_ endpoint: LocalEndpoint) -> RegistryEntry? {
-        guard case .success(let folder) = folder, let fd = try? system_openEntry(in: folder, endpoint.key) else { return nil }
-        defer { system_close(fd) }
-        guard let status = try? system_fstat(fd), status.kind == .regular, status.size <= RegistryEntry.maximumBytes,
-            let bytes = (try? system_readAll(fd, limit: RegistryEntry.maximumBytes)) ?? nil
+        guard let folder, let opened = try? system_openEntry(in: folder, endpoint.key) else { return nil }
+        let file = Descriptor(owning: opened)  // closed once, on every return below
+        guard let status = try? system_fstat(file.rawValue), status.kind == .regular, status.size <= RegistryEntry.maximumBytes,
+            let bytes = (try? system_readAll(file.rawValue, limit: RegistryEntry.maximumBytes)) ?? nil
         else { return nil }
         return RegistryEntry.parse(bytes, endpoint: endpoint, fileOwner: status.owner)
     }
@@ -176,7 +178,7 @@ final class LocalRegistry {
 
     /// Every entry on file, live or stale, trusted or not.
     func allEntries() -> [RegistryEntry] {
-        guard case .success(let folder) = folder else { return [] }
+        guard let folder else { return [] }
         return system_listFolder(folder).compactMap { file in LocalEndpoint(key: file).flatMap { entry($0) } }
     }
 
@@ -184,7 +186,7 @@ final class LocalRegistry {
     /// socket now: `live` maps each bound key to its socket inode) and unfinished new files of
     /// dead processes. Only files this user may remove are touched (all of them for root).
     func removeStale(live: [String: UInt64]) {
-        guard case .success(let folder) = folder else { return }
+        guard let folder else { return }
         let me = system_effectiveIDs().uid
         for file in system_listFolder(folder) {
             guard let status = try? system_fileStatus(in: folder, file), me == 0 || status.owner == me else { continue }
