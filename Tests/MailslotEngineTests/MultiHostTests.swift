@@ -19,6 +19,22 @@ struct MultiHostTests {
         }
     }
 
+    @Test("a host's mailslot registry folder (/dev/shm/mailslot.<netns>) goes with its namespace")
+    func registryFolderGoesWithTheNamespace() throws {
+        var folders: [String] = []
+        do {
+            let lab = try NetworkLab(hosts: 2, label: "r")
+            for (index, host) in lab.hosts.enumerated() {
+                var status = stat()
+                #expect(stat("/run/netns/\(host)", &status) == 0)
+                folders.append("/dev/shm/mailslot.\(status.st_ino)")
+                #expect(try lab.run(index, binary, ["list"]).code == 0)  // makes the folder
+                #expect(access(folders[index], F_OK) == 0, "\(folders[index]) was not made")
+            }
+        }
+        for folder in folders { #expect(access(folder, F_OK) != 0, "\(folder) was left behind") }
+    }
+
     @Test("a domain broadcast reaches every host's mailslot once (the sender's own included); a unicast reaches one host")
     func broadcastAndUnicast() throws {
         let lab = try NetworkLab(hosts: 3, label: "a")
