@@ -9,9 +9,11 @@ import PackageDescription
 //        │                  ├──────────> MailslotRing
 //        │                  ├──────────> MailslotWire (MS-MAIL codec, pure)
 //        │                  └──────────> MailslotCore
-//        ├──> MailslotLoadTest ──> MailslotEngine, HdrHistogram
+//        ├──> MailslotLoadTest ──> MailslotEngine, MailslotSupport, HdrHistogram
 //        ├──> MailslotServiceLifecycle ──> MailslotEngine, swift-service-lifecycle
-//        └──> MailslotPrometheus ──> swift-prometheus, FlyingFox (HTTP), swift-service-lifecycle
+//        ├──> MailslotPrometheus ──> swift-prometheus, FlyingFox (HTTP), swift-service-lifecycle
+//        └──> MailslotSupport (process spawning, clock, JSON quoting, file reading; also used
+//             by the tests' support module and the benchmarks)
 //
 // The core library (MailslotEngine and below) carries no service framework and no HTTP
 // server: an embedder opts into each.
@@ -25,6 +27,9 @@ let package = Package(
         .library(name: "MailslotServiceLifecycle", targets: ["MailslotServiceLifecycle"]),
         .library(name: "MailslotPrometheus", targets: ["MailslotPrometheus"]),
         .library(name: "MailslotLoadTest", targets: ["MailslotLoadTest"]),
+        // Process spawning, the monotonic clock, JSON quoting and file reading for the tools,
+        // tests and benchmarks: one copy of each. Internal helpers, not a stable API.
+        .library(name: "MailslotSupport", targets: ["MailslotSupport"]),
         .executable(name: "mailslot", targets: ["mailslot"]),
     ],
     dependencies: [
@@ -50,6 +55,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
         .target(name: "MailslotCore"),
+        .target(name: "MailslotSupport"),
         // Test (debug) builds check the ring's invariants on every operation.
         .target(name: "MailslotRing", swiftSettings: [.define("MAILSLOT_INTERNAL_CHECKS", .when(configuration: .debug))]),
         .target(name: "MailslotWire"),
@@ -76,12 +82,12 @@ let package = Package(
         // `mailslot loadtest`: agents, the coordinator, its reports and the namespace lab.
         .target(
             name: "MailslotLoadTest",
-            dependencies: ["MailslotEngine", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["MailslotEngine", "MailslotSupport", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .executableTarget(
             name: "mailslot",
             dependencies: [
-                "MailslotEngine", "MailslotServiceLifecycle", "MailslotPrometheus", "MailslotLoadTest",
+                "MailslotEngine", "MailslotServiceLifecycle", "MailslotPrometheus", "MailslotLoadTest", "MailslotSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,10 +100,10 @@ let package = Package(
             ]
         ),
         // An example on the public API only: the NETLOGON responder smbtorture talks to.
-        .executableTarget(name: "mailslot-netlogon-responder", dependencies: ["MailslotEngine"]),
-        .target(name: "MailslotTestSupport", path: "Tests/MailslotTestSupport"),
+        .executableTarget(name: "mailslot-netlogon-responder", dependencies: ["MailslotEngine", "MailslotSupport"]),
+        .target(name: "MailslotTestSupport", dependencies: ["MailslotSupport"], path: "Tests/MailslotTestSupport"),
         .testTarget(name: "MailslotCoreTests", dependencies: ["MailslotCore"]),
-        .testTarget(name: "MailslotRingTests", dependencies: ["MailslotRing", "MailslotTestSupport"]),
+        .testTarget(name: "MailslotRingTests", dependencies: ["MailslotRing", "MailslotSupport", "MailslotTestSupport"]),
         .testTarget(name: "MailslotWireTests", dependencies: ["MailslotWire"], exclude: ["Vectors", "Fuzz"]),
         .testTarget(
             name: "MailslotEngineTests",

@@ -6,6 +6,12 @@ import PackageDescription
 let package = Package(
     name: "mailslot-benchmarks",
     platforms: [.macOS(.v13)],
+    // SwiftNIOBaseline: scenario f's SwiftNIO receiver. On by default; the soak
+    // (scripts/soak.sh) builds without it, so the test command never builds SwiftNIO in release.
+    traits: [
+        .default(enabledTraits: ["SwiftNIOBaseline"]),
+        .trait(name: "SwiftNIOBaseline", description: "The SwiftNIO DatagramChannel baseline of scenario f."),
+    ],
     dependencies: [
         .package(name: "swift-mailslot", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -26,10 +32,11 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MailslotWire", package: "swift-mailslot"),
+                .product(name: "MailslotSupport", package: "swift-mailslot"),
                 // Scenario g's hosts: the lab of `mailslot loadtest lab`.
                 .product(name: "MailslotLoadTest", package: "swift-mailslot"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["SwiftNIOBaseline"])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["SwiftNIOBaseline"])),
             ]
         ),
         .executableTarget(

@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
-scripts/build-bench.sh
+scripts/build-bench.sh --disable-default-traits  # no SwiftNIO: the soak does not use it
 Benchmarks/.build/release/mailslot-bench --scenarios soak --soak-seconds "$seconds" "$@"

@@ -107,8 +107,8 @@ public final class MailslotClient: Sendable {
     }
 
     /// Fault injection for tests: writes random 8-byte words all over the shared-memory region
-    /// (control block included) for `seconds`, as a hostile writer could. Not for use outside
-    /// tests.
+    /// (control block included) for `seconds`, and at least 200,000 words, as a hostile writer
+    /// could. Not for use outside tests.
     package func _debugScribble(seconds: Double) {
         sharedMemory?.debugScribble(seconds: seconds)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import MailslotSupport
 
 /// One `mailslot loadtest lab`: builds the hosts as network namespaces, starts an agent in each,
 /// runs the coordinator in a namespace of its own, optionally runs iperf2 in the same lab for
@@ -96,9 +97,5 @@ public struct LabSession {
     }
 
     /// This program's path (a lab starts copies of the running `mailslot` in its namespaces).
-    public static var currentExecutable: String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return count > 0 ? String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-    }
+    public static var currentExecutable: String { ProcessSpawner.currentExecutable }
 }

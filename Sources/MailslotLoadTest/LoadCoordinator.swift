@@ -1,5 +1,6 @@
 import Glibc
 import MailslotEngine
+import MailslotSupport
 
 /// What a run sends and how it judges the result.
 public struct LoadRunOptions: Sendable {
@@ -241,8 +242,4 @@ public final class LoadCoordinator {
 }
 
 /// Monotonic seconds.
-func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
+func monotonicSeconds() -> Double { MonotonicClock.seconds() }

@@ -1,4 +1,5 @@
 import Glibc
+import MailslotSupport
 
 /// A child process started with `posix_spawn`: its standard input from `/dev/null`, its output
 /// to a file (or inherited), in a process group of its own unless told otherwise.
@@ -11,20 +12,11 @@ public final class Subprocess {
     /// inherited when it is `nil`.
     /// - Throws: ``LabError`` when the process cannot start.
     public init(_ executable: String, _ arguments: [String], outputPath: String? = nil) throws(LabError) {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        var actions: [ProcessSpawner.FileAction] = [.open("/dev/null", to: 0, flags: O_RDONLY)]
         if let outputPath {
-            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            actions += [.open(outputPath, to: 1, flags: O_WRONLY | O_CREAT | O_TRUNC), .duplicate(1, to: 2)]
         }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var child = pid_t()
-        let result = posix_spawn(&child, executable, &actions, nil, argv, environ)
-        guard result == 0 else { throw LabError("cannot start \(executable): errno \(result)") }
-        pid = child
+        do { pid = try ProcessSpawner.spawn(executable, arguments, actions: actions) } catch { throw LabError(error.description) }
     }
 
     /// The exit status once the child has ended (`nil` while it runs); a signal's death is
@@ -33,7 +25,7 @@ public final class Subprocess {
         if let status { return status }
         var raw: Int32 = 0
         guard waitpid(pid, &raw, WNOHANG) == pid else { return nil }
-        let code = raw & 0x7F == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
+        let code = ProcessSpawner.exitCode(ofWaitStatus: raw)
         status = code
         return code
     }

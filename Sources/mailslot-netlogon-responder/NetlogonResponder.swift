@@ -1,5 +1,6 @@
 import Glibc
 import MailslotEngine
+import MailslotSupport
 
 /// An example built only on the public mailslot API: a minimal NETLOGON responder that answers
 /// "who is the primary domain controller?" (LOGON_PRIMARY_QUERY, opcode 7, on
@@ -70,11 +71,7 @@ struct NetlogonResponder {
         fflush(nil)
     }
 
-    static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
+    static func monotonicSeconds() -> Double { MonotonicClock.seconds() }
 
     static func usage(_ problem: String) -> Never {
         print("mailslot-netlogon-responder: \(problem)\nusage: mailslot-netlogon-responder [--computer-name NAME] [--domain DOMAIN] [--udp-port PORT] [--count N] [--answers-per-second R] [--burst B]")

@@ -1,4 +1,5 @@
 import MailslotEngine
+import MailslotSupport
 
 /// Formats one message as one output line.
 enum MessagePrinter {
@@ -49,23 +50,6 @@ enum MessagePrinter {
         return out
     }
 
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += "\\u00" + hex([UInt8(scalar.value)])
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A JSON string literal (the package's one escaper).
+    static func jsonString(_ text: String) -> String { JSONText.quoted(text) }
 }

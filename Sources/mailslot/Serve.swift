@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import MailslotEngine
 import MailslotServiceLifecycle
+import MailslotSupport
 import Prometheus
 
 /// `mailslot serve`: create a mailslot and print every message it receives.
@@ -200,11 +201,7 @@ final class ServeSession {
         }
     }
 
-    private func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
+    private func now() -> Double { MonotonicClock.seconds() }
 
     /// `summary: N messages received, D dropped (causes)`, then the datagram service's line.
     func summary() -> String {

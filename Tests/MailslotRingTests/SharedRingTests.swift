@@ -1,5 +1,6 @@
 import Glibc
 @testable import MailslotRing
+import MailslotSupport
 import MailslotTestSupport
 import Synchronization
 import Testing
@@ -112,9 +113,9 @@ struct SharedRingTests {
         var next = [UInt32](repeating: 0, count: 4)
         var outOfOrder = 0
         var total = 0
-        let deadline = Monotonic.now + 120  // a lost message fails the test instead of hanging it
+        let deadline = MonotonicClock.seconds() + 120  // a lost message fails the test instead of hanging it
         reader.withLock { reader in
-            while total + failures.load(ordering: .relaxed) < 4 * perWriter, Monotonic.now < deadline {
+            while total + failures.load(ordering: .relaxed) < 4 * perWriter, MonotonicClock.seconds() < deadline {
                 guard case .message(let bytes) = reader.next() else {
                     sched_yield()
                     continue
@@ -254,8 +255,8 @@ struct SharedRingTests {
         let high = UnsafeRawPointer(region.base + region.bytes)
         var outside = 0
         var messages = 0
-        let deadline = Monotonic.now + 2
-        while Monotonic.now < deadline {
+        let deadline = MonotonicClock.seconds() + 2
+        while MonotonicClock.seconds() < deadline {
             if case .message(let bytes) = reader.next() {
                 if let start = bytes.baseAddress, start < low || start + bytes.count > high || bytes.count > 512 { outside += 1 }
                 messages += 1
@@ -277,14 +278,5 @@ struct SharedRingTests {
         }
         #expect(Array(bytes) == message)
         #expect(messages > 0)
-    }
-}
-
-/// Monotonic seconds.
-enum Monotonic {
-    static var now: Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

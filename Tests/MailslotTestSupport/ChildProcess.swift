@@ -1,4 +1,5 @@
 import Glibc
+import MailslotSupport
 
 /// A real child process with its stdout and stderr captured, for multi-process tests.
 public final class ChildProcess {
@@ -22,37 +23,25 @@ public final class ChildProcess {
         var errPipe: [Int32] = [0, 0]
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else { throw SpawnError(errno: errno) }
         for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
-        posix_spawn_file_actions_adddup2(&actions, stdout ?? outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for (child, parent) in inherit { posix_spawn_file_actions_adddup2(&actions, parent, child) }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        var actions: [ProcessSpawner.FileAction] = []
+        if let stdin { actions.append(.duplicate(stdin, to: 0)) }
+        actions += [.duplicate(stdout ?? outPipe[1], to: 1), .duplicate(errPipe[1], to: 2)]
+        actions += inherit.map { child, parent in .duplicate(parent, to: child) }
         // Children start with no blocked signals and default dispositions, whatever the test
         // runner's threads have.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var child: pid_t = 0
-        let status = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+        let spawned = Result { () throws(SpawnFailure) in
+            try ProcessSpawner.spawn(executable, arguments, actions: actions, resetSignals: true)
+        }
         close(outPipe[1])
         close(errPipe[1])
-        guard status == 0 else {
+        switch spawned {
+        case .success(let child):
+            pid = child
+        case .failure(let failure):
             close(outPipe[0])
             close(errPipe[0])
-            throw SpawnError(errno: status)
+            throw SpawnError(errno: failure.errno)
         }
-        pid = child
         stdoutFD = outPipe[0]
         stderrFD = errPipe[0]
     }
@@ -138,7 +127,7 @@ public final class ChildProcess {
         var status: Int32 = 0
         var usage = rusage()
         guard wait4(pid, &status, WNOHANG, &usage) == pid else { return nil }
-        let code = status & 0x7F == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let code = ProcessSpawner.exitCode(ofWaitStatus: status)
         exitStatus = code
         peakResidentKilobytes = usage.ru_maxrss
         return code
@@ -156,11 +145,7 @@ public final class ChildProcess {
         return true
     }
 
-    private func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
+    private func now() -> Double { MonotonicClock.seconds() }
 }
 
 /// `posix_spawn` or `pipe` failed.

@@ -1,4 +1,5 @@
 import Glibc
+import MailslotSupport
 
 /// Hosts on one Ethernet segment, made of network namespaces for one test: a bridge in its own
 /// namespace and one namespace per host with `eth0` = 10.138.0.(i+1)/24 (broadcast
@@ -106,15 +107,4 @@ public func readTextFile(_ path: String) -> String? {
 }
 
 /// A file's bytes as they are (no text decoding), or `nil` when it cannot be read.
-public func readFileBytes(_ path: String) -> [UInt8]? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count <= 0 { break }
-        bytes += buffer[0..<count]
-    }
-    return bytes
-}
+public func readFileBytes(_ path: String) -> [UInt8]? { FileBytes.read(path) }

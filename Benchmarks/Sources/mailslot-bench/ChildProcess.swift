@@ -1,5 +1,6 @@
 import CBaselines
 import Glibc
+import MailslotSupport
 
 /// A child process of this benchmark (this same executable, another subcommand).
 ///
@@ -10,33 +11,24 @@ struct ChildProcess {
     let pid: pid_t
     private let output: Int32
 
-    static let executable: String = {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return length > 0 ? String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
-    }()
+    static let executable: String = ProcessSpawner.currentExecutable
 
     init(arguments: [String], holdOpen: Int32, stdin: Int32? = nil, executable: String = ChildProcess.executable) throws(BenchError) {
         var pipeEnds: [Int32] = [0, 0]
         let piped = cb_pipe(&pipeEnds)
         guard piped == 0 else { throw .system("pipe2", -piped) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, holdOpen, 3)
-        if let stdin { posix_spawn_file_actions_adddup2(&actions, stdin, 0) }
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        var actions: [ProcessSpawner.FileAction] = [.duplicate(pipeEnds[1], to: 1), .duplicate(holdOpen, to: 3)]
+        if let stdin { actions.append(.duplicate(stdin, to: 0)) }
+        let spawned = Result { () throws(SpawnFailure) in try ProcessSpawner.spawn(executable, arguments, actions: actions) }
         close(pipeEnds[1])
-        guard status == 0 else {
+        switch spawned {
+        case .success(let pid):
+            self.pid = pid
+            self.output = pipeEnds[0]
+        case .failure(let failure):
             close(pipeEnds[0])
-            throw .system("posix_spawn", status)
+            throw .system("posix_spawn", failure.errno)
         }
-        self.pid = pid
-        self.output = pipeEnds[0]
     }
 
     /// Reads stdout until a line starting with `prefix` (or end of output); returns it.

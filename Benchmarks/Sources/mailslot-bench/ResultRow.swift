@@ -1,3 +1,5 @@
+import MailslotSupport
+
 /// One row of results: the project's figure for one case next to one baseline's.
 ///
 /// `--json FILE` writes every row with the fields below (the first fourteen are the contract
@@ -91,7 +93,7 @@ enum JSONValue {
 
     var text: String {
         switch self {
-        case .string(let value): return "\"" + Self.escape(value) + "\""
+        case .string(let value): return JSONText.quoted(value)
         case .int(let value): return "\(value)"
         case .count(let value): return value.map { "\($0)" } ?? "null"
         case .number(let value):
@@ -99,20 +101,6 @@ enum JSONValue {
             return (value * 1000).rounded() == value * 1000 ? "\(value)" : "\((value * 1000).rounded() / 1000)"
         case .null: return "null"
         }
-    }
-
-    private static func escape(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }
 

@@ -84,9 +84,13 @@ struct Trial {
             case .cRecvmmsg:
                 try RecvmmsgReceiver(prefix: udpPrefix(serial), payload: payload, bufferBytes: receiveBufferBytes)
             case .swiftNIO:
+                #if SwiftNIOBaseline
                 try NIOReceiver(
                     prefix: udpPrefix(serial), payload: payload, tally: tally, bufferBytes: receiveBufferBytes,
                     drain: drainMessages > 0)
+                #else
+                throw BenchError.setup("this mailslot-bench was built without the SwiftNIOBaseline trait (scripts/build-bench.sh builds it in)")
+                #endif
             }
         }
         var done: [Int32] = [0, 0]

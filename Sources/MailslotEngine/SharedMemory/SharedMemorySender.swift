@@ -121,7 +121,11 @@ final class SharedMemorySender: Sendable {
     func debugScribble(seconds: Double) {
         let deadline = system_monotonicSeconds() + seconds
         var generator = SystemRandomNumberGenerator()
-        while system_monotonicSeconds() < deadline {
+        // At least 200 rounds of 1,000 words, however slow this process runs (a loaded machine,
+        // a sanitizer): enough that the counters and the head record are hit, not only the time.
+        var rounds = 0
+        while system_monotonicSeconds() < deadline || rounds < 200 {
+            rounds += 1
             for _ in 0..<1000 {
                 let offset = Int.random(in: 0..<(region.bytes / 8), using: &generator) * 8
                 (region.base + offset).storeBytes(of: generator.next() as UInt64, as: UInt64.self)

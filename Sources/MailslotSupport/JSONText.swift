@@ -1,0 +1,23 @@
+/// JSON string literals for the package's hand-written JSON (CLI output, benchmark results):
+/// the one escaper. Internal to the package; not a stable API.
+public enum JSONText {
+    /// `text` as a JSON string literal, quotes included: `"`, `\` and control characters
+    /// escaped.
+    public static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}
