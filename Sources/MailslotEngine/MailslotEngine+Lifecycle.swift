@@ -7,12 +7,11 @@ extension MailslotEngine {
     /// callback per engine; `nil` removes it). For work that must not wait for traffic:
     /// flushing output, checking a deadline of the program's own.
     public func onTick(every seconds: Double, _ handler: (() -> Void)?) {
-        ev_timer_stop(loop, tickTimer)
+        tickTimer.stop()
         tickHandler = handler
         guard handler != nil else { return }
         let interval = max(seconds, 0.001)
-        CLibEv_timer_set(tickTimer, interval, interval)
-        ev_timer_start(loop, tickTimer)
+        tickTimer.start(after: interval, repeating: interval)
     }
 
     /// On a ``MailslotEngineThread``'s engine: calls `handler` on the loop thread once the loop
@@ -58,9 +57,7 @@ extension MailslotEngine {
     }
 
     private func startDrainTimer() {
-        ev_timer_stop(loop, drainTimer)
-        CLibEv_timer_set(drainTimer, 0, Self.drainCheckInterval)
-        ev_timer_start(loop, drainTimer)
+        drainTimer.start(after: 0, repeating: Self.drainCheckInterval)
     }
 
     /// The drain timer: closes each draining mailslot that is empty or out of time, and stops
@@ -82,7 +79,7 @@ extension MailslotEngine {
             let left = undeliveredInEngine(stoppingAtFirst: now < deadline)
             if left == 0 || now >= deadline { finishDrain(left: left, now: now) }
         }
-        if drainDeadline == nil && closingSlots.isEmpty { ev_timer_stop(loop, drainTimer) }
+        if drainDeadline == nil && closingSlots.isEmpty { drainTimer.stop() }
     }
 
     private func finishDrain(left: Int, now: Double) {

@@ -219,9 +219,7 @@ extension MailslotEngine {
     /// Arms the wake timer for the earliest waiting deadline (one timer for all waiters).
     func armDeadlineTimer() {
         while let first = deadlines.first, !first.item.isPending { deadlines.removeFirst() }
-        ev_timer_stop(loop, wakeTimer)
-        guard let earliest = deadlines.earliest else { return }
-        CLibEv_timer_set(wakeTimer, max(0, earliest - system_monotonicSeconds()), 0)
-        ev_timer_start(loop, wakeTimer)
+        guard let earliest = deadlines.earliest else { return wakeTimer.stop() }
+        wakeTimer.start(after: earliest - system_monotonicSeconds())
     }
 }

@@ -59,7 +59,7 @@ extension MailslotEngine {
                     + "\(sharedMemory.unblockTimeout) s (it died or stalled); the record was skipped", now: now)
         }
         guard case .pending = sharedMemory.reader.next() else {
-            ev_timer_stop(loop, sharedMemory.stallTimer)
+            sharedMemory.stallTimer?.stop()
             deliver(record)
             return
         }

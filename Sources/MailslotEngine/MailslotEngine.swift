@@ -38,10 +38,10 @@ public final class MailslotEngine {
     let ringBudget: RingMemoryBudget
     /// The last failed receive call, for reports.
     public internal(set) var lastReceiveError: SyscallError?
-    /// Wakes a blocking read or an expiring waiter; memory that never moves.
-    let wakeTimer: UnsafeMutablePointer<ev_timer>
+    /// Wakes a blocking read or an expiring waiter.
+    let wakeTimer: LoopTimer
     /// Gives idle rings' memory back every ``EngineConfiguration/idleSweepInterval``.
-    let sweepTimer: UnsafeMutablePointer<ev_timer>
+    let sweepTimer: LoopTimer
     var stopRequested = false
     /// Servers kept alive on behalf of ``MailslotEngineThread`` callers.
     var retained: [SlotHandle: MailslotServer] = [:]
@@ -51,17 +51,17 @@ public final class MailslotEngine {
     var pendingFeeders: [MessageStreamFeeder] = []
     /// Hands pending stream batches over before the loop blocks; memory that never moves.
     let streamFlush: UnsafeMutablePointer<ev_prepare>
-    /// Hands over a batch held for ``EngineConfiguration/streamBatchDelay``; memory that never moves.
-    let streamHoldTimer: UnsafeMutablePointer<ev_timer>
-    /// Checks a drain (``stopWhenDrained(within:)``); memory that never moves.
-    let drainTimer: UnsafeMutablePointer<ev_timer>
+    /// Hands over a batch held for ``EngineConfiguration/streamBatchDelay``.
+    let streamHoldTimer: LoopTimer
+    /// Checks a drain (``stopWhenDrained(within:)``).
+    let drainTimer: LoopTimer
     /// When the drain under way must end, and when it began (monotonic seconds).
     var drainDeadline: Double?
     var drainStarted: Double?
     /// Mailslots to close once drained, with their deadlines.
     var closingSlots: [SlotHandle: Double] = [:]
-    /// The periodic callback of ``onTick(every:_:)``, and its timer (memory that never moves).
-    let tickTimer: UnsafeMutablePointer<ev_timer>
+    /// The periodic callback of ``onTick(every:_:)``, and its timer.
+    let tickTimer: LoopTimer
     var tickHandler: (() -> Void)?
     /// Run on the loop thread when a ``MailslotEngineThread``'s loop has ended.
     var threadEndHandlers: [() -> Void] = []
@@ -109,43 +109,25 @@ public final class MailslotEngine {
         self.ringBudget = RingMemoryBudget(limit: configuration.ringMemoryLimit)
         self.log = RateLimitedLog(logger: configuration.logger, interval: configuration.logInterval)
         self.metrics = EngineMetrics.make(configuration.metricsFactory)
-        self.wakeTimer = .allocate(capacity: 1)
-        CLibEv_timer_init(wakeTimer, { loop, _, _ in
-            guard let loop else { return }
-            MailslotEngine.from(loop).expireWaiters()
-        }, 0, 0)
+        self.wakeTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).expireWaiters() }
         self.streamFlush = .allocate(capacity: 1)
         CLibEv_prepare_init(streamFlush, { loop, _, _ in
             guard let loop else { return }
             MailslotEngine.from(loop).flushStreams()
         })
-        self.streamHoldTimer = .allocate(capacity: 1)
-        CLibEv_timer_init(streamHoldTimer, { loop, _, _ in
-            guard let loop else { return }
-            MailslotEngine.from(loop).flushStreams()
-        }, 0, 0)
-        self.drainTimer = .allocate(capacity: 1)
-        CLibEv_timer_init(drainTimer, { loop, _, _ in
-            guard let loop else { return }
-            MailslotEngine.from(loop).checkDrain()
-        }, 0, 0)
-        self.tickTimer = .allocate(capacity: 1)
-        CLibEv_timer_init(tickTimer, { loop, _, _ in
-            guard let loop else { return }
-            MailslotEngine.from(loop).tickHandler?()
-        }, 0, 0)
-        self.sweepTimer = .allocate(capacity: 1)
-        let interval = configuration.idleSweepInterval
-        CLibEv_timer_init(sweepTimer, { loop, _, _ in
-            guard let loop else { return }
+        self.streamHoldTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).flushStreams() }
+        self.drainTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).checkDrain() }
+        self.tickTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).tickHandler?() }
+        self.sweepTimer = LoopTimer(loop: loop) {
             let engine = MailslotEngine.from(loop)
             engine.sweepIdleRings()
             engine.reportMetrics()
-        }, interval, interval)
+        }
+        let interval = configuration.idleSweepInterval
         system_raiseOpenFileLimit(wanted: configuration.wantedOpenFiles)
         ev_set_userdata(loop, Unmanaged.passUnretained(self).toOpaque())
         // Also keeps the loop from spinning when every mailslot is paused (push-back).
-        if interval > 0 { ev_timer_start(loop, sweepTimer) }
+        if interval > 0 { sweepTimer.start(after: interval, repeating: interval) }
     }
 
     deinit {
@@ -153,18 +135,10 @@ public final class MailslotEngine {
             closeSlot(index: index)
         }
         stopDatagramService()
-        ev_timer_stop(loop, wakeTimer)
-        wakeTimer.deallocate()
-        ev_timer_stop(loop, sweepTimer)
-        sweepTimer.deallocate()
+        // Every watcher stops before the loop goes (the timers free their memory after).
+        for timer in [wakeTimer, sweepTimer, drainTimer, streamHoldTimer, tickTimer] { timer.stop() }
         ev_prepare_stop(loop, streamFlush)
         streamFlush.deallocate()
-        ev_timer_stop(loop, drainTimer)
-        drainTimer.deallocate()
-        ev_timer_stop(loop, streamHoldTimer)
-        streamHoldTimer.deallocate()
-        ev_timer_stop(loop, tickTimer)
-        tickTimer.deallocate()
         for watcher in signalWatchers {
             ev_signal_stop(loop, watcher)
             watcher.deallocate()
@@ -198,26 +172,22 @@ public final class MailslotEngine {
     /// Runs the loop until `done` returns `true`, asking it every `interval` seconds (a repeating
     /// timer: no cost per event), or until ``stop()``.
     public func run(checkingEvery interval: Double, until done: @escaping () -> Bool) {
-        let timer = UnsafeMutablePointer<ev_timer>.allocate(capacity: 1)
-        defer { timer.deallocate() }
-        CLibEv_timer_init(timer, { loop, _, _ in
-            guard let loop else { return }
+        let loop = self.loop
+        let timer = LoopTimer(loop: loop) {
             let engine = MailslotEngine.from(loop)
             if engine.runCondition?() == true { engine.stop() }
-        }, max(interval, 0.001), max(interval, 0.001))
+        }
         runCondition = done
-        ev_timer_start(loop, timer)
+        timer.start(after: max(interval, 0.001), repeating: max(interval, 0.001))
         run()
-        ev_timer_stop(loop, timer)
+        timer.stop()
         runCondition = nil
     }
 
     /// Runs one loop iteration, waiting at most `seconds` for an event (`nil`: until one comes).
     public func runOnce(timeout seconds: Double?) {
         if let seconds {
-            ev_timer_stop(loop, wakeTimer)
-            CLibEv_timer_set(wakeTimer, max(seconds, 0), 0)
-            ev_timer_start(loop, wakeTimer)
+            wakeTimer.start(after: seconds)
             ev_run(loop, Int32(EVRUN_ONCE))
             armDeadlineTimer()
         } else {

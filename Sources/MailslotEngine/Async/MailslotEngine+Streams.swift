@@ -40,7 +40,7 @@ extension MailslotEngine {
         let feeders = pendingFeeders
         pendingFeeders.removeAll(keepingCapacity: true)
         ev_prepare_stop(loop, streamFlush)
-        ev_timer_stop(loop, streamHoldTimer)
+        streamHoldTimer.stop()
         let now = ev_now(loop)
         let delay = configuration.streamBatchDelay
         var earliest = Double.infinity
@@ -57,8 +57,7 @@ extension MailslotEngine {
             }
         }
         guard !pendingFeeders.isEmpty else { return }
-        CLibEv_timer_set(streamHoldTimer, max(earliest - now, 0), 0)
-        ev_timer_start(loop, streamHoldTimer)
+        streamHoldTimer.start(after: earliest - now)
     }
 
     /// A stream in drop mode had no room for a message: counted as queue-full.

@@ -15,8 +15,8 @@ final class SharedMemoryReceiver {
     /// Watches the eventfd; memory that never moves while the slot lives.
     let wakeWatcher: UnsafeMutablePointer<ev_io>
     /// Runs while the head record is claimed but not committed, to skip it once its writer has
-    /// been gone for ``unblockTimeout``.
-    let stallTimer: UnsafeMutablePointer<ev_timer>
+    /// been gone for ``unblockTimeout`` (made when the receiver starts on a loop).
+    private(set) var stallTimer: LoopTimer?
     /// Seconds a claimed record may stay uncommitted before the reader skips it.
     let unblockTimeout: Double
     /// Seconds the reader polls an empty ring before it sleeps (`0`: sleeps at once).
@@ -30,12 +30,10 @@ final class SharedMemoryReceiver {
         unblockTimeout = max(0.001, configuration.sharedMemoryUnblockTimeout)
         spin = max(0, configuration.sharedMemorySpin)
         wakeWatcher = .allocate(capacity: 1)
-        stallTimer = .allocate(capacity: 1)
     }
 
     deinit {
         wakeWatcher.deallocate()
-        stallTimer.deallocate()
     }
 
     /// Starts watching, with `index` (the slot) as the watchers' data.
@@ -45,12 +43,7 @@ final class SharedMemoryReceiver {
             MailslotEngine.from(loop).handleSharedMemoryWake(index: Int(bitPattern: CLibEv_io_data(watcher)))
         }, region.wakeFD, Int32(EV_READ))
         CLibEv_io_set_data(wakeWatcher, UnsafeMutableRawPointer(bitPattern: index))
-        let period = unblockTimeout / 4
-        CLibEv_timer_init(stallTimer, { loop, timer, _ in
-            guard let loop, let timer else { return }
-            MailslotEngine.from(loop).checkSharedMemoryStall(index: Int(bitPattern: CLibEv_timer_data(timer)))
-        }, period, period)
-        CLibEv_timer_set_data(stallTimer, UnsafeMutableRawPointer(bitPattern: index))
+        stallTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).checkSharedMemoryStall(index: index) }
         ev_io_start(loop, wakeWatcher)
         _ = reader.prepareToSleep()
     }
@@ -60,7 +53,7 @@ final class SharedMemoryReceiver {
     /// still held (see ``SharedRingReader/close()``).
     func stop(loop: OpaquePointer) -> SharedRingReader.Leftovers {
         ev_io_stop(loop, wakeWatcher)
-        ev_timer_stop(loop, stallTimer)
+        stallTimer?.stop()
         let leftovers = reader.close()
         system_futexWakeAll(region.roomSequence)
         return leftovers
@@ -76,7 +69,10 @@ final class SharedMemoryReceiver {
         case .empty:
             return nil
         case .pending:
-            if CLibEv_timer_is_active(stallTimer) == 0 { ev_timer_start(loop, stallTimer) }
+            if let stallTimer, !stallTimer.isActive {
+                let period = unblockTimeout / 4
+                stallTimer.start(after: period, repeating: period)
+            }
             return nil
         }
     }
