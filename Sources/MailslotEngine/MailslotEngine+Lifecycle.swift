@@ -22,9 +22,6 @@ extension MailslotEngine {
         threadEndHandlers.append(handler)
     }
 
-    /// How often a drain checks whether it is done, in seconds.
-    static let drainCheckInterval = 0.002
-
     /// Stops the loop once everything already received has been delivered, or after `seconds`,
     /// whichever comes first. Call it on the loop thread while ``run()`` runs (or before).
     ///
@@ -38,61 +35,37 @@ extension MailslotEngine {
     /// bound; they are then counted as ``/MailslotCore/DropCounters/closedUnread`` when their mailslots close.
     /// Writers are not refused during the drain: they see server-gone once the mailslot closes.
     public func stopWhenDrained(within seconds: Double) {
-        let deadline = system_monotonicSeconds() + max(0, seconds)
-        drainDeadline = min(drainDeadline ?? deadline, deadline)
-        drainStarted = drainStarted ?? system_monotonicSeconds()
-        startDrainTimer()
+        drainSchedule.drainEngine(within: seconds, now: system_monotonicSeconds())
     }
 
     /// `true` while a drain of the whole engine is under way.
-    public var isDraining: Bool { drainDeadline != nil }
+    public var isDraining: Bool { drainSchedule.isDraining }
 
     /// Closes one mailslot once what it received has been delivered (as ``stopWhenDrained(within:)``,
     /// for this mailslot alone), or after `seconds`.
     func closeWhenDrained(_ handle: SlotHandle, within seconds: Double) {
         guard isOpen(handle) else { return }
-        let deadline = system_monotonicSeconds() + max(0, seconds)
-        closingSlots[handle] = min(closingSlots[handle] ?? deadline, deadline)
-        startDrainTimer()
+        drainSchedule.close(handle, within: seconds, now: system_monotonicSeconds())
     }
 
-    private func startDrainTimer() {
-        drainTimer.start(after: 0, repeating: Self.drainCheckInterval)
-    }
-
-    /// The drain timer: closes each draining mailslot that is empty or out of time, and stops
-    /// the loop when the engine's drain is done or out of time.
+    /// The drain schedule's look: closes each draining mailslot that is empty or out of time,
+    /// and stops the loop when the engine's drain is done or out of time.
     func checkDrain() {
-        let now = system_monotonicSeconds()
-        for (handle, deadline) in closingSlots {
-            guard let record = try? record(handle) else {
-                closingSlots[handle] = nil
-                continue
-            }
-            guard now >= deadline || undelivered(record, handle) == 0 else { continue }
-            closingSlots[handle] = nil
+        let (closeNow, finished) = drainSchedule.look(
+            now: system_monotonicSeconds(),
+            isDrained: { handle in (try? record(handle)).map { undelivered($0, handle) == 0 } },
+            engineLeft: { stoppingAtFirst in undeliveredInEngine(stoppingAtFirst: stoppingAtFirst) })
+        for handle in closeNow {
             if retained[handle] != nil { closeRetained(handle) } else { closeSlot(index: handle.index) }
         }
-        if let deadline = drainDeadline {
-            // Until the bound, stop at the first mailslot with something left (no system call
-            // for the thousands after it); at the bound, count it all for the log.
-            let left = undeliveredInEngine(stoppingAtFirst: now < deadline)
-            if left == 0 || now >= deadline { finishDrain(left: left, now: now) }
-        }
-        if drainDeadline == nil && closingSlots.isEmpty { drainTimer.stop() }
-    }
-
-    private func finishDrain(left: Int, now: Double) {
-        let took = Int((now - (drainStarted ?? now)) * 1000)
-        if left == 0 {
-            configuration.logger.debug("drained in \(took) ms")
+        guard let finished else { return }
+        if finished.left == 0 {
+            configuration.logger.debug("drained in \(finished.milliseconds) ms")
         } else {
             configuration.logger.warning(
-                "the drain bound (\(took) ms) passed with messages undelivered; they count as closed-unread",
-                metadata: ["undelivered": "\(left)"])
+                "the drain bound (\(finished.milliseconds) ms) passed with messages undelivered; they count as closed-unread",
+                metadata: ["undelivered": "\(finished.left)"])
         }
-        drainDeadline = nil
-        drainStarted = nil
         stop()
     }
 

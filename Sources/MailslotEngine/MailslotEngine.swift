@@ -53,13 +53,8 @@ public final class MailslotEngine {
     let streamFlush: UnsafeMutablePointer<ev_prepare>
     /// Hands over a batch held for ``EngineConfiguration/streamBatchDelay``.
     let streamHoldTimer: LoopTimer
-    /// Checks a drain (``stopWhenDrained(within:)``).
-    let drainTimer: LoopTimer
-    /// When the drain under way must end, and when it began (monotonic seconds).
-    var drainDeadline: Double?
-    var drainStarted: Double?
-    /// Mailslots to close once drained, with their deadlines.
-    var closingSlots: [SlotHandle: Double] = [:]
+    /// Graceful stops and closes: the engine's drain and the mailslots that close once drained.
+    let drainSchedule: DrainSchedule
     /// The periodic callback of ``onTick(every:_:)``, and its timer.
     let tickTimer: LoopTimer
     var tickHandler: (() -> Void)?
@@ -116,7 +111,7 @@ public final class MailslotEngine {
             MailslotEngine.from(loop).flushStreams()
         })
         self.streamHoldTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).flushStreams() }
-        self.drainTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).checkDrain() }
+        self.drainSchedule = DrainSchedule(loop: loop) { MailslotEngine.from(loop).checkDrain() }
         self.tickTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).tickHandler?() }
         self.sweepTimer = LoopTimer(loop: loop) {
             let engine = MailslotEngine.from(loop)
@@ -136,7 +131,8 @@ public final class MailslotEngine {
         }
         stopDatagramService()
         // Every watcher stops before the loop goes (the timers free their memory after).
-        for timer in [wakeTimer, sweepTimer, drainTimer, streamHoldTimer, tickTimer] { timer.stop() }
+        for timer in [wakeTimer, sweepTimer, streamHoldTimer, tickTimer] { timer.stop() }
+        drainSchedule.stop()
         ev_prepare_stop(loop, streamFlush)
         streamFlush.deallocate()
         for watcher in signalWatchers {
