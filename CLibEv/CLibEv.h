@@ -59,6 +59,9 @@ static inline void *CLibEv_io_data(const ev_io *w) { return w->data; }
 static inline void CLibEv_io_set_data(ev_io *w, void *data) { w->data = data; }
 static inline void *CLibEv_timer_data(const ev_timer *w) { return w->data; }
 static inline void CLibEv_prepare_init(ev_prepare *w, void (*cb)(struct ev_loop *, ev_prepare *, int)) { ev_prepare_init(w, cb); }
+static inline void *CLibEv_prepare_data(const ev_prepare *w) { return w->data; }
+static inline void CLibEv_prepare_set_data(ev_prepare *w, void *data) { w->data = data; }
+static inline int CLibEv_prepare_is_active(const ev_prepare *w) { return ev_is_active(w); }
 static inline void CLibEv_timer_set_data(ev_timer *w, void *data) { w->data = data; }
 
 /// Layout-identical to glibc's `struct mmsghdr`.

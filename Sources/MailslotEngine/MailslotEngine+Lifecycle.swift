@@ -90,7 +90,7 @@ extension MailslotEngine {
         // A dead writer's record at the head hides what follows it: wait for the stall timer to
         // skip it (the unblock timeout), then for the rest.
         if count == 0 && record.sharedMemory?.hasRecords == true { count += 1 }
-        if streamFeeders[handle]?.hasPendingBatch == true { count += 1 }
+        if streams.feeder(handle)?.hasPendingBatch == true { count += 1 }
         // The kernel is asked only when the engine's own queues are empty.
         if count == 0 && system_hasQueuedDatagram(record.fd) { count += 1 }
         return count

@@ -45,14 +45,8 @@ public final class MailslotEngine {
     var stopRequested = false
     /// Servers kept alive on behalf of ``MailslotEngineThread`` callers.
     var retained: [SlotHandle: MailslotServer] = [:]
-    /// The loop-thread side of each ``MailslotMessages`` stream, by mailslot.
-    var streamFeeders: [SlotHandle: MessageStreamFeeder] = [:]
-    /// Streams with a batch to hand over before the loop sleeps.
-    var pendingFeeders: [MessageStreamFeeder] = []
-    /// Hands pending stream batches over before the loop blocks; memory that never moves.
-    let streamFlush: UnsafeMutablePointer<ev_prepare>
-    /// Hands over a batch held for ``EngineConfiguration/streamBatchDelay``.
-    let streamHoldTimer: LoopTimer
+    /// Every message stream's loop-thread side (``MailslotMessages``).
+    let streams: StreamHub
     /// Graceful stops and closes: the engine's drain and the mailslots that close once drained.
     let drainSchedule: DrainSchedule
     /// The periodic callback of ``onTick(every:_:)``, and its timer.
@@ -105,12 +99,7 @@ public final class MailslotEngine {
         self.log = RateLimitedLog(logger: configuration.logger, interval: configuration.logInterval)
         self.metrics = EngineMetrics.make(configuration.metricsFactory)
         self.wakeTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).expireWaiters() }
-        self.streamFlush = .allocate(capacity: 1)
-        CLibEv_prepare_init(streamFlush, { loop, _, _ in
-            guard let loop else { return }
-            MailslotEngine.from(loop).flushStreams()
-        })
-        self.streamHoldTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).flushStreams() }
+        self.streams = StreamHub(loop: loop) { MailslotEngine.from(loop).flushStreams() }
         self.drainSchedule = DrainSchedule(loop: loop) { MailslotEngine.from(loop).checkDrain() }
         self.tickTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).tickHandler?() }
         self.sweepTimer = LoopTimer(loop: loop) {
@@ -131,10 +120,9 @@ public final class MailslotEngine {
         }
         stopDatagramService()
         // Every watcher stops before the loop goes (the timers free their memory after).
-        for timer in [wakeTimer, sweepTimer, streamHoldTimer, tickTimer] { timer.stop() }
+        for timer in [wakeTimer, sweepTimer, tickTimer] { timer.stop() }
         drainSchedule.stop()
-        ev_prepare_stop(loop, streamFlush)
-        streamFlush.deallocate()
+        streams.stop()
         for watcher in signalWatchers {
             ev_signal_stop(loop, watcher)
             watcher.deallocate()

@@ -12,52 +12,19 @@ extension MailslotEngine {
     /// Starts a stream of the mailslot's messages (one at a time per mailslot).
     func startStream(_ handle: SlotHandle, state: MessageStreamState) throws(MailslotError) {
         let server = try retainedServer(handle)
-        if let existing = streamFeeders[handle], !existing.ended {
-            throw .busy("\(try record(handle).name.fullName) already has a message stream")
-        }
-        let feeder = MessageStreamFeeder(state: state, server: server)
-        streamFeeders[handle] = feeder
-        do { try feeder.startFeeding() } catch {
-            streamFeeders[handle] = nil
-            throw error
-        }
+        try streams.start(MessageStreamFeeder(state: state, server: server), for: handle, name: try record(handle).name.fullName)
     }
 
     /// A stream's batch has its first message: hand it over before the loop sleeps.
     func noteStreamPending(_ feeder: MessageStreamFeeder) {
-        feeder.batchStarted = ev_now(loop)
-        guard !feeder.isPending else { return }
-        feeder.isPending = true
-        pendingFeeders.append(feeder)
-        if pendingFeeders.count == 1 { ev_prepare_start(loop, streamFlush) }
+        streams.notePending(feeder, now: ev_now(loop))
     }
 
-    /// Hands pending batches over: from the `ev_prepare` watcher (once per loop iteration,
-    /// when the loop has read what there was) and from the hold timer. A small batch whose
-    /// consumer is parked may wait up to ``EngineConfiguration/streamBatchDelay`` for more
-    /// messages, so one wake-up of the consumer's thread carries more of them.
+    /// Hands pending batches over: from the watcher that runs before the loop blocks (once per
+    /// iteration, when the loop has read what there was) and from the hold timer (see
+    /// ``EngineConfiguration/streamBatchDelay``).
     func flushStreams() {
-        let feeders = pendingFeeders
-        pendingFeeders.removeAll(keepingCapacity: true)
-        ev_prepare_stop(loop, streamFlush)
-        streamHoldTimer.stop()
-        let now = ev_now(loop)
-        let delay = configuration.streamBatchDelay
-        var earliest = Double.infinity
-        for feeder in feeders {
-            let due = feeder.batchStarted + delay
-            if delay > 0, now < due, feeder.hasPendingBatch, feeder.batchCount < configuration.streamBatchTarget,
-                feeder.state.consumerWaiting
-            {
-                pendingFeeders.append(feeder)
-                earliest = min(earliest, due)
-            } else {
-                feeder.isPending = false
-                feeder.flush()
-            }
-        }
-        guard !pendingFeeders.isEmpty else { return }
-        streamHoldTimer.start(after: earliest - now)
+        streams.flush(now: ev_now(loop), delay: configuration.streamBatchDelay, target: configuration.streamBatchTarget)
     }
 
     /// A stream in drop mode had no room for a message: counted as queue-full.
@@ -73,15 +40,14 @@ extension MailslotEngine {
     /// Closes a mailslot kept for async callers: its stream gets its last batch and finishes;
     /// pending reads fail as aborted.
     func closeRetained(_ handle: SlotHandle) {
-        streamFeeders.removeValue(forKey: handle)?.finish()
+        streams.finish(handle)
         retained.removeValue(forKey: handle)?.close()
     }
 
     /// The engine thread is ending: every mailslot it kept closes.
     func closeEverythingRetained() {
         for handle in Array(retained.keys) { closeRetained(handle) }
-        for feeder in streamFeeders.values { feeder.finish() }
-        streamFeeders.removeAll()
+        streams.finishAll()
     }
 
     /// Withdraws a waiting read whose task was cancelled: it fails as aborted and will not
