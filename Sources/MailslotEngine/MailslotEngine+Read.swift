@@ -132,12 +132,7 @@ extension MailslotEngine {
     /// Finishes a waiting read. Completions run one after another, never one inside another: a
     /// completion called while another runs is queued and run by the outer call.
     func complete(_ read: PendingRead, _ result: Result<([UInt8], MessageOrigin?), MailslotError>) {
-        guard read.decide() else { return }
-        readyCompletions.append((read, result))
-        guard !runningCompletions else { return }
-        runningCompletions = true
-        defer { runningCompletions = false }
-        while let (read, result) = readyCompletions.popFirst() { read.finish(result) }
+        reads.complete(read, result)
     }
 
     /// Waits for a message on `handle` per its read timeout, then calls `body` with it borrowed.
@@ -198,28 +193,18 @@ extension MailslotEngine {
         deliver(record)
         guard read.isPending else { return read }
         if record.delivering, record.readTimeout.isImmediate { return read }  // the running deliver fails it
-        if let deadline {
-            deadlines.insert(read, at: deadline)
-            armDeadlineTimer()
-        }
+        if let deadline { reads.schedule(read, at: deadline, now: system_monotonicSeconds()) }
         return read
     }
 
     /// Fails waiting reads whose deadline passed, and re-arms the timer for the next one.
     func expireWaiters() {
         let now = system_monotonicSeconds()
-        while let read = deadlines.popDue(now: now) {
+        while let read = reads.popExpired(now: now) {
             guard read.isPending else { continue }
             if let record = try? record(read.slot) { record.liveWaiters -= 1 }
             complete(read, .failure(.timeout))
         }
-        armDeadlineTimer()
-    }
-
-    /// Arms the wake timer for the earliest waiting deadline (one timer for all waiters).
-    func armDeadlineTimer() {
-        while let first = deadlines.first, !first.item.isPending { deadlines.removeFirst() }
-        guard let earliest = deadlines.earliest else { return wakeTimer.stop() }
-        wakeTimer.start(after: earliest - system_monotonicSeconds())
+        reads.arm(now: system_monotonicSeconds())
     }
 }

@@ -28,18 +28,12 @@ public final class MailslotEngine {
     @exclusivity(unchecked) var slots: [SlotRecord?] = []
     var generations: [UInt32] = []
     var freeIndices: [Int] = []
-    /// Waiting reads with a deadline, earliest first.
-    var deadlines = DeadlineHeap<PendingRead>()
-    /// Completions decided while another completion runs (see ``complete(_:_:)``).
-    var readyCompletions = FIFOQueue<(PendingRead, Result<([UInt8], MessageOrigin?), MailslotError>)>()
-    /// `true` while completions run.
-    var runningCompletions = false
+    /// Waiting reads' deadlines and queued completions.
+    let reads: PendingReads
     /// The cap on all of this engine's ring memory.
     let ringBudget: RingMemoryBudget
     /// The last failed receive call, for reports.
     public internal(set) var lastReceiveError: SyscallError?
-    /// Wakes a blocking read or an expiring waiter.
-    let wakeTimer: LoopTimer
     /// Gives idle rings' memory back every ``EngineConfiguration/idleSweepInterval``.
     let sweepTimer: LoopTimer
     var stopRequested = false
@@ -98,7 +92,7 @@ public final class MailslotEngine {
         self.ringBudget = RingMemoryBudget(limit: configuration.ringMemoryLimit)
         self.log = RateLimitedLog(logger: configuration.logger, interval: configuration.logInterval)
         self.metrics = EngineMetrics.make(configuration.metricsFactory)
-        self.wakeTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).expireWaiters() }
+        self.reads = PendingReads(loop: loop) { MailslotEngine.from(loop).expireWaiters() }
         self.streams = StreamHub(loop: loop) { MailslotEngine.from(loop).flushStreams() }
         self.drainSchedule = DrainSchedule(loop: loop) { MailslotEngine.from(loop).checkDrain() }
         self.tickTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).tickHandler?() }
@@ -120,7 +114,8 @@ public final class MailslotEngine {
         }
         stopDatagramService()
         // Every watcher stops before the loop goes (the timers free their memory after).
-        for timer in [wakeTimer, sweepTimer, tickTimer] { timer.stop() }
+        for timer in [sweepTimer, tickTimer] { timer.stop() }
+        reads.stop()
         drainSchedule.stop()
         streams.stop()
         for watcher in signalWatchers {
@@ -171,9 +166,9 @@ public final class MailslotEngine {
     /// Runs one loop iteration, waiting at most `seconds` for an event (`nil`: until one comes).
     public func runOnce(timeout seconds: Double?) {
         if let seconds {
-            wakeTimer.start(after: seconds)
+            reads.wake(after: seconds)
             ev_run(loop, Int32(EVRUN_ONCE))
-            armDeadlineTimer()
+            reads.arm(now: system_monotonicSeconds())
         } else {
             ev_run(loop, Int32(EVRUN_ONCE))
         }

@@ -32,7 +32,7 @@ struct ApiFidelityTests {
         server.read { _ in pending = false }
         engine.runOnce(timeout: 0.05)
         #expect(pending)  // forever means no deadline: still waiting
-        #expect(engine.deadlines.count == 0)
+        #expect(engine.reads.scheduledCount == 0)
     }
 
     @Test("descriptors from the caller give typed errors, never a trap")

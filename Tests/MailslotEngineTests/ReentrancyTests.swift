@@ -206,12 +206,12 @@ struct WaitingReadTests {
                 }
             }
         }
-        #expect(engine.deadlines.count == 2000)
+        #expect(engine.reads.scheduledCount == 2000)
         engine.run(checkingEvery: 10) { true }
         #expect(expired.count == 2000)
         // Later mailslots have shorter timeouts: they expire first, group by group.
         #expect(expired.first == 19 && expired.last == 0)
         #expect(zip(expired, expired.dropFirst()).allSatisfy { $0 >= $1 })
-        #expect(engine.deadlines.count == 0)
+        #expect(engine.reads.scheduledCount == 0)
     }
 }
