@@ -7,11 +7,7 @@ extension MailslotEngine {
     /// callback per engine; `nil` removes it). For work that must not wait for traffic:
     /// flushing output, checking a deadline of the program's own.
     public func onTick(every seconds: Double, _ handler: (() -> Void)?) {
-        tickTimer.stop()
-        tickHandler = handler
-        guard handler != nil else { return }
-        let interval = max(seconds, 0.001)
-        tickTimer.start(after: interval, repeating: interval)
+        eventLoop.onTick(every: seconds, handler)
     }
 
     /// On a ``MailslotEngineThread``'s engine: calls `handler` on the loop thread once the loop
@@ -19,7 +15,7 @@ extension MailslotEngine {
     /// final counters, close what the program made itself, print a summary). A plain engine
     /// never calls it.
     public func onThreadEnd(_ handler: @escaping () -> Void) {
-        threadEndHandlers.append(handler)
+        eventLoop.onThreadEnd(handler)
     }
 
     /// Stops the loop once everything already received has been delivered, or after `seconds`,

@@ -20,7 +20,10 @@ import MailslotRing
 /// let message = try server.readMessage()
 /// ```
 public final class MailslotEngine {
-    let loop: OpaquePointer
+    /// The loop and what is the loop's alone (run, stop, tick, signals, thread hooks).
+    let eventLoop: EventLoop
+    /// The libev loop every watcher starts on.
+    var loop: OpaquePointer { eventLoop.loop }
     let configuration: EngineConfiguration
     let registry = LocalRegistry.standard()
     let batch: ReceiveBatch
@@ -36,25 +39,12 @@ public final class MailslotEngine {
     public internal(set) var lastReceiveError: SyscallError?
     /// Gives idle rings' memory back every ``EngineConfiguration/idleSweepInterval``.
     let sweepTimer: LoopTimer
-    var stopRequested = false
     /// Servers kept alive on behalf of ``MailslotEngineThread`` callers.
     var retained: [SlotHandle: MailslotServer] = [:]
     /// Every message stream's loop-thread side (``MailslotMessages``).
     let streams: StreamHub
     /// Graceful stops and closes: the engine's drain and the mailslots that close once drained.
     let drainSchedule: DrainSchedule
-    /// The periodic callback of ``onTick(every:_:)``, and its timer.
-    let tickTimer: LoopTimer
-    var tickHandler: (() -> Void)?
-    /// Run on the loop thread when a ``MailslotEngineThread``'s loop has ended.
-    var threadEndHandlers: [() -> Void] = []
-    /// Signal watchers (stable memory) and their handler.
-    var signalWatchers: [UnsafeMutablePointer<ev_signal>] = []
-    var signalHandler: ((Int32) -> Void)?
-    /// The condition of ``run(checkingEvery:until:)`` while it runs.
-    var runCondition: (() -> Bool)?
-    /// Runs queued cross-thread jobs (set by ``MailslotEngineThread``).
-    var runQueuedJobs: (() -> Void)?
     /// Open mailslots in this engine.
     public internal(set) var mailslotCount = 0
     /// Counters of mailslots this engine has closed.
@@ -83,10 +73,9 @@ public final class MailslotEngine {
     /// Makes an engine with its own libev loop.
     /// - Throws: ``/MailslotCore/MailslotError/systemLimit(syscall:errno:)`` when libev cannot make a loop.
     public init(configuration: EngineConfiguration = EngineConfiguration()) throws(MailslotError) {
-        guard let loop = ev_loop_new(UInt32(EVFLAG_AUTO)) else {
-            throw .systemLimit(syscall: "ev_loop_new", errno: 0)
-        }
-        self.loop = loop
+        guard let eventLoop = EventLoop() else { throw .systemLimit(syscall: "ev_loop_new", errno: 0) }
+        self.eventLoop = eventLoop
+        let loop = eventLoop.loop
         self.configuration = configuration
         self.batch = ReceiveBatch(capacity: max(1, configuration.batchSize), largestMessage: MessageSizeLimit.local)
         self.ringBudget = RingMemoryBudget(limit: configuration.ringMemoryLimit)
@@ -95,7 +84,6 @@ public final class MailslotEngine {
         self.reads = PendingReads(loop: loop) { MailslotEngine.from(loop).expireWaiters() }
         self.streams = StreamHub(loop: loop) { MailslotEngine.from(loop).flushStreams() }
         self.drainSchedule = DrainSchedule(loop: loop) { MailslotEngine.from(loop).checkDrain() }
-        self.tickTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).tickHandler?() }
         self.sweepTimer = LoopTimer(loop: loop) {
             let engine = MailslotEngine.from(loop)
             engine.sweepIdleRings()
@@ -114,15 +102,11 @@ public final class MailslotEngine {
         }
         stopDatagramService()
         // Every watcher stops before the loop goes (the timers free their memory after).
-        for timer in [sweepTimer, tickTimer] { timer.stop() }
+        sweepTimer.stop()
         reads.stop()
         drainSchedule.stop()
         streams.stop()
-        for watcher in signalWatchers {
-            ev_signal_stop(loop, watcher)
-            watcher.deallocate()
-        }
-        ev_loop_destroy(loop)
+        eventLoop.destroy()
     }
 
     /// The engine whose loop this is (the loop's user data, an unretained pointer whose lifetime
@@ -141,26 +125,14 @@ public final class MailslotEngine {
     /// Before returning it sends what this host's writers left in the datagram service's outbox
     /// (a reply written just before ``stop()``, say), so stopping loses no outgoing datagram.
     public func run() {
-        while !stopRequested {
-            ev_run(loop, Int32(EVRUN_ONCE))
-        }
-        stopRequested = false
+        eventLoop.run()
         flushOutbox()
     }
 
     /// Runs the loop until `done` returns `true`, asking it every `interval` seconds (a repeating
     /// timer: no cost per event), or until ``stop()``.
     public func run(checkingEvery interval: Double, until done: @escaping () -> Bool) {
-        let loop = self.loop
-        let timer = LoopTimer(loop: loop) {
-            let engine = MailslotEngine.from(loop)
-            if engine.runCondition?() == true { engine.stop() }
-        }
-        runCondition = done
-        timer.start(after: max(interval, 0.001), repeating: max(interval, 0.001))
-        run()
-        timer.stop()
-        runCondition = nil
+        eventLoop.run(checkingEvery: interval, until: done) { run() }
     }
 
     /// Runs one loop iteration, waiting at most `seconds` for an event (`nil`: until one comes).
@@ -177,8 +149,7 @@ public final class MailslotEngine {
     /// Makes ``run()`` return after the current iteration (or at once, if it is not running
     /// yet). Call it on the loop thread.
     public func stop() {
-        stopRequested = true
-        ev_break(loop, Int32(EVBREAK_ONE))
+        eventLoop.stop()
     }
 
     // MARK: Creating mailslots

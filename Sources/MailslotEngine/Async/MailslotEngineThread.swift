@@ -203,9 +203,9 @@ final class EngineThreadCore: Sendable {
         }
         CLibEv_async_init(wakeup.watcher, { loop, _, _ in
             guard let loop else { return }
-            MailslotEngine.from(loop).runQueuedJobs?()
+            MailslotEngine.from(loop).eventLoop.runQueuedJobs?()
         })
-        engine.runQueuedJobs = { [unowned self, unowned engine] in
+        engine.eventLoop.runQueuedJobs = { [unowned self, unowned engine] in
             let (jobs, stopping) = state.withLock { state in
                 defer { state.jobs = [] }
                 if case .stopping = state.phase { return (state.jobs, true) }
@@ -226,11 +226,10 @@ final class EngineThreadCore: Sendable {
         }
         for job in leftover { job.abort() }
         engine.closeEverythingRetained()
-        let endHandlers = engine.threadEndHandlers
-        engine.threadEndHandlers = []
+        let endHandlers = engine.eventLoop.takeThreadEndHandlers()
         for handler in endHandlers { handler() }
         ev_async_stop(engine.loop, wakeup.watcher)
-        engine.runQueuedJobs = nil
+        engine.eventLoop.runQueuedJobs = nil
         // Stopped only now: a waiter, even one that comes after the loop ended, returns once
         // the end handlers have run (serve reads its final error and summary after it).
         let waiters = state.withLock { state in

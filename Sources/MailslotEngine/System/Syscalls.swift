@@ -177,12 +177,18 @@ func system_listDirectory(_ path: String) -> [String] {
 func system_readNames(_ directory: OpaquePointer) -> [String] {
     var names: [String] = []
     while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
+        let name = system_entryName(entry)
         if name != "." && name != ".." { names.append(name) }
     }
     return names
+}
+
+/// The name of a directory entry `readdir(3)` returned. Read in place up to its NUL: a
+/// record can be shorter than `struct dirent` (its `d_reclen`), so copying the whole
+/// 256-byte `d_name` reads past the end of the buffer (AddressSanitizer caught it).
+func system_entryName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+    let offset = MemoryLayout<dirent>.offset(of: \.d_name)!
+    return String(cString: (UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self))
 }
 
 /// `readlink(2)`, or `nil`.
