@@ -85,16 +85,7 @@ public final class Subprocess {
 
 /// A file's text (empty when it cannot be read).
 func readText(_ path: String) -> String {
-    guard let file = fopen(path, "r") else { return "" }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = fread(&buffer, 1, buffer.count, file)
-        if count <= 0 { break }
-        bytes += buffer[0..<count]
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    String(decoding: FileBytes.read(path) ?? [], as: UTF8.self)
 }
 
 /// The lab could not be built, run or removed.

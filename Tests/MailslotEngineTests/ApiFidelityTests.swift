@@ -97,14 +97,21 @@ struct ApiFidelityTests {
         close(pipeFDs[1])
         let writer = try ChildProcess(MailslotBinary.path, ["write", path, "--stdin", "--wait", "5000"], stdin: pipeFDs[0])
         close(pipeFDs[0])
-        var peak = 0
-        var code: Int32?
-        for _ in 0..<1000 where code == nil {
-            peak = max(peak, writer.residentHighWaterKilobytes() ?? 0)
-            code = writer.waitForExit(timeout: 0.01)
-        }
+        let (peak, _) = Self.peakResident(of: writer, rounds: 1000)
         _ = feeder.waitForExit(timeout: 10)
         return peak
+    }
+
+    /// Samples `process`'s resident high-water mark every 10 ms until it exits (at most
+    /// `rounds` times). - Returns: the highest sample (KiB) and the exit code, if it exited.
+    static func peakResident(of process: ChildProcess, rounds: Int) -> (peak: Int, code: Int32?) {
+        var peak = 0
+        var code: Int32?
+        for _ in 0..<rounds where code == nil {
+            peak = max(peak, process.residentHighWaterKilobytes() ?? 0)
+            code = process.waitForExit(timeout: 0.01)
+        }
+        return (peak, code)
     }
 
     @Test("write --stdin refuses a 200 MB line without holding it, and says how many lines went before")
@@ -123,12 +130,7 @@ struct ApiFidelityTests {
         close(pipeFDs[1])
         let writer = try ChildProcess(MailslotBinary.path, ["write", path, "--stdin"], stdin: pipeFDs[0])
         close(pipeFDs[0])
-        var peak = 0
-        var code: Int32?
-        for _ in 0..<6000 where code == nil {
-            peak = max(peak, writer.residentHighWaterKilobytes() ?? 0)
-            code = writer.waitForExit(timeout: 0.01)
-        }
+        let (peak, code) = Self.peakResident(of: writer, rounds: 6000)
         _ = feeder.waitForExit(timeout: 30)
         // The same binary (and sanitizer, if any) writing two short lines: what a writer needs
         // anyway. The 200 MB line may add a bounded line buffer to that, never the line.
