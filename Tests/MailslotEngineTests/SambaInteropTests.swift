@@ -114,7 +114,7 @@ struct SambaInteropTests {
         "smbtorture nbt.dgram.netlogon passes against the NETLOGON responder built on the public API",
         .enabled(if: smbtorture, "smbtorture (samba-testsuite) or unshare is not installed"))
     func smbtortureNetlogon() throws {
-        let lab = try NetworkLab(hosts: 2, label: "q")
+        let lab = try NetworkLab(hosts: 2, label: "x")
         let responder = try lab.spawn(0, MailslotBinary.path + "-netlogon-responder", [
             "--computer-name", "PDC", "--domain", "TESTDOMAIN", "--udp-port", "138", "--count", "1",
         ])

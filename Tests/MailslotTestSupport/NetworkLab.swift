@@ -1,5 +1,6 @@
 import Glibc
 import MailslotSupport
+import Synchronization
 
 /// Hosts on one Ethernet segment, made of network namespaces for one test: a bridge in its own
 /// namespace and one namespace per host with `eth0` = 10.138.0.(i+1)/24 (broadcast
@@ -20,8 +21,17 @@ public final class NetworkLab {
         return nil
     }()
 
+    /// Labs made by this process so far: part of every name, so two labs never share one,
+    /// whatever labels tests choose (two suites once both said "q" and collided when they ran
+    /// at the same time).
+    private static let made = Mutex(0)
+
     public init(hosts count: Int, label: String) throws {
-        let prefix = "m\(getpid() % 100_000)\(label)"
+        let serial = Self.made.withLock { made in
+            made += 1
+            return made
+        }
+        let prefix = "m\(getpid() % 100_000)\(label)\(serial)"
         bridge = prefix + "br"
         hosts = (1...count).map { prefix + "h\($0)" }
         try Self.check(["netns", "add", bridge])
