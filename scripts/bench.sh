@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's main command: builds mailslot-bench in release mode and runs it.
-# With no arguments it runs the quick profile (about a minute once built; about 4 on a fresh
+# With no arguments it runs the quick profile (about a minute once built; 4 to 6 on a fresh
 # machine, with the install and the release build); pass `--profile full`,
 # `--json FILE`, `--scenarios a,d` and so on to change that (`--help` lists them).
 # Run as root (as CI does) so the benchmark can give its receivers deep kernel queues; without
