@@ -113,13 +113,14 @@ private func system_removeTree(in folder: Int32, _ name: String, budget: inout I
     guard let status = try? system_fileStatus(in: folder, name) else { return true }
     guard status.kind == .directory else { return unlinkat(folder, name, 0) == 0 }
     guard depth > 0 else { return false }
-    let inner = openat(folder, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-    guard inner >= 0 else { return false }
-    for child in system_listFolder(inner) where !system_removeTree(in: inner, child, budget: &budget, depth: depth - 1) {
-        system_close(inner)
+    let opened = openat(folder, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    guard opened >= 0 else { return false }
+    let inner = Descriptor(owning: opened)  // closed once, on either return
+    for child in system_listFolder(inner.rawValue)
+    where !system_removeTree(in: inner.rawValue, child, budget: &budget, depth: depth - 1) {
         return false
     }
-    system_close(inner)
+    inner.close()
     return unlinkat(folder, name, AT_REMOVEDIR) == 0
 }
 

@@ -201,9 +201,9 @@ func system_readlink(_ path: String) -> String? {
 
 /// Reads a whole file by path, or `nil`.
 func system_readFile(_ path: String) -> [UInt8]? {
-    guard let fd = try? system_open(path, flags: O_RDONLY) else { return nil }
-    defer { system_close(fd) }
-    return try? system_readAll(fd)
+    guard let opened = try? system_open(path, flags: O_RDONLY) else { return nil }
+    let file = Descriptor(owning: opened)
+    return try? system_readAll(file.rawValue)
 }
 
 /// `true` when `fd` is an open descriptor of this process (`fcntl(F_GETFD)`). Descriptors a
