@@ -190,13 +190,18 @@ public final class MailslotClient: Sendable {
         guard try tryWrite(bytes) else { throw .queueFull }
     }
 
+    /// Refuses a negative wait (`nil` is the way to wait as long as it takes).
+    private static func checkWait(_ timeoutMilliseconds: Int?) throws(MailslotError) {
+        if let timeoutMilliseconds, timeoutMilliseconds < 0 {
+            throw .invalidParameter("a wait of \(timeoutMilliseconds) ms (0 or more; nil waits as long as it takes)")
+        }
+    }
+
     /// Appends one message; waits up to `timeoutMilliseconds` for room when the server's queue
     /// is full (`nil`: as long as it takes).
     /// - Throws: as `write(_:)`, with ``/MailslotCore/MailslotError/queueFull`` only once the wait is over.
     public func write(_ bytes: UnsafeRawBufferPointer, waitingUpTo timeoutMilliseconds: Int?) throws(MailslotError) {
-        if let timeoutMilliseconds, timeoutMilliseconds < 0 {
-            throw .invalidParameter("a wait of \(timeoutMilliseconds) ms (0 or more; nil waits as long as it takes)")
-        }
+        try Self.checkWait(timeoutMilliseconds)
         if let remote {  // waits only for room in the host service's outbox
             let deadline = timeoutMilliseconds.map { system_monotonicSeconds() + Double($0) / 1000 }
             return try remote.withWriter { writer throws(MailslotError) in
@@ -255,9 +260,7 @@ public final class MailslotClient: Sendable {
     ///   closed or died.
     @discardableResult
     public func write(_ batch: MailslotWriteBatch, waitingUpTo timeoutMilliseconds: Int? = 0) throws(MailslotError) -> Int {
-        if let timeoutMilliseconds, timeoutMilliseconds < 0 {
-            throw .invalidParameter("a wait of \(timeoutMilliseconds) ms (0 or more; nil waits as long as it takes)")
-        }
+        try Self.checkWait(timeoutMilliseconds)
         if remote != nil { return try writeRemote(batch) }
         for offset in 0..<batch.count where batch.length(at: offset) > messageLimit {
             throw .messageTooLarge(size: batch.length(at: offset), limit: messageLimit)

@@ -73,9 +73,7 @@ extension MailslotEngine {
     /// Warns when the mailslot's shared-memory ring was found corrupt and reset since the last
     /// look (a hostile or broken writer).
     private func noteSharedMemoryResets(_ record: SlotRecord) {
-        syncSharedMemoryCounters(record)
-        let resets = record.statistics.sharedMemoryResets
-        guard resets > record.reportedResets else { return }
+        guard let resets = record.sharedMemory?.reader.resets, resets > record.reportedResets else { return }
         let new = resets - record.reportedResets
         record.reportedResets = resets
         log.warning(

@@ -92,13 +92,5 @@ extension MailslotEngine {
         record.statistics.received &+= UInt64(leftovers.unread)
         record.statistics.drops.closedUnread &+= UInt64(leftovers.unread)
         record.statistics.drops.writerDied &+= UInt64(leftovers.unfinished)
-        syncSharedMemoryCounters(record)
-    }
-
-    /// Copies the ring's reset counters into the mailslot's statistics.
-    func syncSharedMemoryCounters(_ record: SlotRecord) {
-        guard let sharedMemory = record.sharedMemory else { return }
-        record.statistics.sharedMemoryResets = sharedMemory.reader.resets
-        record.statistics.drops.ringResetEstimated = sharedMemory.reader.lostInResets
     }
 }

@@ -35,7 +35,7 @@ extension MailslotEngine {
         slotIndexByPath.remove(record.endpoint.pathHash, ifSlot: index)
         freeIndices.append(index)
         mailslotCount -= 1
-        closedStatistics.add(record.statistics)
+        closedStatistics.add(record.currentStatistics)
         if !record.ring.isPinned { record.ring.releaseStorageIfEmpty() }
         record.liveWaiters = 0
         let aborted = MailslotError.operationAborted("\(record.name.fullName) was closed while the read was pending")

@@ -66,7 +66,7 @@ public final class MailslotEngine {
     /// Traffic and drop counters summed over every mailslot this engine has had, open or closed.
     public var statistics: MailslotStatistics {
         var total = closedStatistics
-        for case let record? in slots { total.add(record.statistics) }
+        for case let record? in slots { total.add(record.currentStatistics) }
         return total
     }
 

@@ -122,7 +122,7 @@ public final class MailslotServer {
 
     /// Traffic and drop counters.
     public func statistics() throws(MailslotError) -> MailslotStatistics {
-        try engine.record(handle).statistics
+        try engine.record(handle).currentStatistics
     }
 
     /// Bytes of ring memory this mailslot holds now.

@@ -129,6 +129,16 @@ final class SlotRecord {
         handlerGeneration &+= 1
     }
 
+    /// The counters as a caller sees them: ``statistics`` with the shared-memory ring's reset
+    /// counts, which the ring's reader keeps (one owner, read here, not copied per message).
+    var currentStatistics: MailslotStatistics {
+        guard let sharedMemory else { return statistics }
+        var current = statistics
+        current.sharedMemoryResets = sharedMemory.reader.resets
+        current.drops.ringResetEstimated = sharedMemory.reader.lostInResets
+        return current
+    }
+
     /// Counts `count` messages the socket ring just queued.
     func noteQueued(_ count: UInt64) {
         statistics.received &+= count
@@ -144,8 +154,7 @@ final class SlotRecord {
             return bytes
         }
         guard let sharedMemoryBorrowed else { return nil }
-        let (bytes, resets) = sharedMemoryBorrowed._withUnsafeGuaranteedRef { ($0.next(loop: loop), $0.reader.resets) }
-        statistics.sharedMemoryResets = resets
+        let bytes = sharedMemoryBorrowed._withUnsafeGuaranteedRef { $0.next(loop: loop) }
         pinnedFromSharedMemory = bytes != nil
         return bytes
     }

@@ -39,18 +39,18 @@ struct LoadAgentCommand: AsyncParsableCommand {
             if let receiveBuffer { configuration.receiveBufferBytes = receiveBuffer }
             let network = configuration
             let mailslots = try service.makeEngine(registry: registry)
+            let outcome = ServiceOutcome()
             let name = try await mailslots.engine.run { engine in
                 Result { () throws(MailslotError) -> String in
                     let agent = try LoadAgent(engine: engine, network: network, startService: !viaRelay)
                     engine.onThreadEnd {
                         let statistics = agent.statistics
-                        printError("agent: \(statistics.received) messages received, \(statistics.drops.total) dropped (\(statistics.drops.summary)); \(agent.reportFailures) reports not sent")
+                        outcome.summary = "agent: \(statistics.received) messages received, \(statistics.drops.total) dropped (\(statistics.drops.summary)); \(agent.reportFailures) reports not sent"
                     }
                     return agent.hostName
                 }
             }.get()
-            try await service.run(mailslots, registry: registry, readyLine: "ready agent \(name)")
-            await mailslots.engine.waitUntilStopped()
+            try await service.run(mailslots, registry: registry, readyLine: "ready agent \(name)", outcome: outcome)
         }
     }
 }

@@ -19,7 +19,7 @@ struct Relay: AsyncParsableCommand {
         try await reportingFailures {
             let configuration = try network.configuration()
             let mailslots = try service.makeEngine(registry: registry)
-            let outcome = ServeOutcome()
+            let outcome = ServiceOutcome()
             let port = try await mailslots.engine.run { engine in
                 Result { () throws(MailslotError) -> UInt16 in
                     try engine.startDatagramService(configuration)
@@ -31,9 +31,8 @@ struct Relay: AsyncParsableCommand {
                 }
             }.get()
             try await service.run(
-                mailslots, registry: registry, readyLine: "ready relay \(configuration.computerName) \(configuration.domain) udp \(port)")
-            await mailslots.engine.waitUntilStopped()
-            if let summary = outcome.summary { printError(summary) }
+                mailslots, registry: registry, readyLine: "ready relay \(configuration.computerName) \(configuration.domain) udp \(port)",
+                outcome: outcome)
         }
     }
 }

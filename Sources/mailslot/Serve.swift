@@ -60,7 +60,7 @@ struct Serve: AsyncParsableCommand {
         if inheritedFd == nil && handleSocketFd == nil && name == nil { throw ValidationError("missing NAME") }
         let registry = service.metrics == nil ? nil : PrometheusCollectorRegistry()
         let (maxSize, format, count) = (self.maxSize, self.format, self.count)
-        let outcome = ServeOutcome()
+        let outcome = ServiceOutcome()
         // Every failure, from parsing the name to the read timeout, is one `mailslot: …` line.
         try await reportingFailures(afterFailure: { nil }) {
             let source: MailslotSource =
@@ -93,11 +93,7 @@ struct Serve: AsyncParsableCommand {
                     return session.name
                 }
             }.get()
-            try await service.run(mailslots, registry: registry, readyLine: "ready \(name)")
-            await mailslots.engine.waitUntilStopped()
-            // After the group: `ready` is out by now, so the summary always comes after it.
-            if let summary = outcome.summary { printError(summary) }
-            if let error = outcome.error { throw error }
+            try await service.run(mailslots, registry: registry, readyLine: "ready \(name)", outcome: outcome)
         }
     }
 }
@@ -118,15 +114,6 @@ enum MailslotSource: Sendable {
         case .received(let socket): try engine.receiveMailslot(over: socket)
         }
     }
-}
-
-/// How `serve` ended: its summary line and its error (a read timeout), set on the loop thread
-/// as it ends.
-final class ServeOutcome: @unchecked Sendable {
-    // Written once by the loop thread before it ends; read after waitUntilStopped(), which
-    // returns only once the thread-end handlers have run.
-    var summary: String?
-    var error: MailslotError?
 }
 
 /// How `serve` prints a message.

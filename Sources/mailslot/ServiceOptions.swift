@@ -41,9 +41,25 @@ struct ServiceOptions: ParsableArguments {
     }
 
     /// Runs `engine` (and the metrics endpoint) in a ServiceGroup until the engine stops by
-    /// itself or SIGTERM/SIGINT has drained it. `readyLine` goes to stderr once the signals are
-    /// caught, so a signal sent after it always gets the graceful path.
-    func run(_ engine: MailslotService, registry: PrometheusCollectorRegistry?, readyLine: String) async throws {
+    /// itself or SIGTERM/SIGINT has drained it, then waits for the engine thread's end and
+    /// prints `outcome`'s summary; on every path, a failed group included (the engine is then
+    /// stopped first). `readyLine` goes to stderr once the signals are caught, so a signal
+    /// sent after it always gets the graceful path, and the summary always comes after it.
+    func run(
+        _ engine: MailslotService, registry: PrometheusCollectorRegistry?, readyLine: String, outcome: ServiceOutcome
+    ) async throws {
+        var failure: (any Error)?
+        do { try await runGroup(engine, registry: registry, readyLine: readyLine) } catch {
+            failure = error
+            engine.engine.requestStop()
+        }
+        await engine.engine.waitUntilStopped()
+        if let summary = outcome.summary { printError(summary) }
+        if let failure { throw failure }
+        if let error = outcome.error { throw error }
+    }
+
+    private func runGroup(_ engine: MailslotService, registry: PrometheusCollectorRegistry?, readyLine: String) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let registry, let (host, port) = try metricsAddress() {
             let endpoint = try PrometheusEndpoint(registry: registry, host: host, port: port, logger: logger) { bound in
@@ -68,4 +84,13 @@ private struct ReadyLine: Service {
         printError(line)
         try? await gracefulShutdown()
     }
+}
+
+/// How a `serve` or `relay` engine ended: its summary line and its error (serve's read
+/// timeout), set on the loop thread as it ends.
+final class ServiceOutcome: @unchecked Sendable {
+    // Written once by the loop thread before it ends; read after waitUntilStopped(), which
+    // returns only once the thread-end handlers have run.
+    var summary: String?
+    var error: MailslotError?
 }

@@ -42,6 +42,13 @@ struct CommandLineContractTests {
         let refused = try MailslotBinary.run(["write", path, "--wait=-1", "never"])
         #expect(refused.code == 1)
         #expect(refused.stderr.hasPrefix("mailslot: invalid parameter") && refused.stderr.contains("ERROR_INVALID_PARAMETER"), "\(refused.stderr)")
+        // The library refuses it too, for a single write and a batch.
+        let client = try MailslotClient(try MailslotName(localPath: path))
+        #expect(throws: MailslotError.invalidParameter("a wait of -1 ms (0 or more; nil waits as long as it takes)")) {
+            try [UInt8]("never".utf8).withUnsafeBytes { try client.write($0, waitingUpTo: -1) }
+        }
+        let batch = MailslotWriteBatch(capacity: 1, maxMessageSize: 8)
+        #expect(throws: MailslotError.self) { try client.write(batch, waitingUpTo: -1) }
         #expect(try MailslotBinary.run(["write", path, "--wait=0", "sent"]).code == 0)
         #expect(server.waitForExit() == 0)
         #expect(server.standardOutput == "sent\n")
@@ -82,6 +89,24 @@ struct CommandLineContractTests {
             let lines = failure.stderr.split(separator: "\n")
             #expect(lines.count == 1 && lines[0].hasPrefix("mailslot: ") && lines[0].contains(", Win32 error "), "\(failure.stderr)")
         }
+    }
+
+    @Test("serve whose metrics port is taken fails, after stopping its engine and printing its summary; the name is free")
+    func failedServiceGroupStillSummarises() throws {
+        // A listening socket of this test holds the port.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: UInt32(0x7F00_0001).bigEndian), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0 }
+        }
+        #expect(bound)
+        let path = uniqueMailslotPath("metricsbusy")
+        let failed = try MailslotBinary.run(["serve", path, "--metrics", "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"])
+        #expect(failed.code == 1)
+        #expect(failed.stderr.contains("summary: 0 messages received, 0 dropped (none)"), "\(failed.stderr)")
+        #expect(try MailslotBinary.run(["write", path, "late"]).stderr.contains("ERROR_FILE_NOT_FOUND"))
     }
 
     @Test("serve --timeout 0, 200 times beside two CPU hogs: always ERROR_SEM_TIMEOUT, stderr in whole lines, ready before the summary")

@@ -114,12 +114,17 @@ final class LocalRegistry {
     private func moveFolderAside(_ key: String, in folder: Int32) throws(MailslotError) {
         let aside = ".old.\(key).\(system_getpid()).\(UInt32.random(in: 0...UInt32.max))"
         do { try system_rename(in: folder, key, to: aside) } catch { throw inTheWay(key, in: folder) }
-        var budget = Self.removalBudget
-        _ = system_removeTree(in: folder, aside, budget: &budget)
+        removeTree(aside, in: folder)
     }
 
     /// The most files one removal of a planted folder deletes.
     static let removalBudget = 10_000
+
+    /// Removes `name` (a file, or a folder and what it holds) within ``removalBudget``.
+    private func removeTree(_ name: String, in folder: Int32) {
+        var budget = Self.removalBudget
+        _ = system_removeTree(in: folder, name, budget: &budget)
+    }
 
     /// Why a planted file or folder at an entry's name stops a create, and what to run.
     private func inTheWay(_ key: String, in folder: Int32) -> MailslotError {
@@ -199,8 +204,7 @@ final class LocalRegistry {
             } else if file.hasPrefix(".new.") || file.hasPrefix(".old."), let pid = Self.pid(inFileName: file),
                 kill(pid, 0) != 0, errno == ESRCH
             {
-                var budget = Self.removalBudget
-                _ = system_removeTree(in: folder, file, budget: &budget)
+                removeTree(file, in: folder)
             }
         }
     }
@@ -213,8 +217,7 @@ final class LocalRegistry {
         if let moved = try? system_fileStatus(in: folder, aside), moved.inode != inode {
             try? system_link(in: folder, aside, to: file)  // EEXIST: a newer one is there already
         }
-        var budget = Self.removalBudget
-        _ = system_removeTree(in: folder, aside, budget: &budget)  // a planted folder, too
+        removeTree(aside, in: folder)  // a planted folder, too
     }
 
     /// The pid in `.new.<key>.<pid>.<random>` or `.old.<key>.<pid>.<random>`.
