@@ -32,7 +32,7 @@ extension MailslotEngine {
             throw error.mailslotError
         }
         let socketIdentity = system_unixSocketIdentity(fd)
-        let entry = registry.trustedEntry(endpoint, peer: socketIdentity)
+        let entry = local.registry.trustedEntry(endpoint, peer: socketIdentity)
         let name = entry.flatMap { try? MailslotName($0.name) } ?? (try? MailslotName(localPath: "unnamed-\(endpoint.key)"))!
         // Without a trusted entry the access list is unknown: a socket that checks writers
         // then admits only its creator and root.
@@ -41,7 +41,7 @@ extension MailslotEngine {
         let server = register(
             name: name, fd: fd, maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever, writers: writers,
             creatorUID: entry?.fileOwner ?? socketIdentity?.uid)
-        slots[server.handle.index]?.handleMayBeHeldElsewhere = true
+        table[server.handle.index]?.handleMayBeHeldElsewhere = true
         return server
     }
 

@@ -52,7 +52,7 @@ extension MailslotEngine {
             isDrained: { handle in (try? record(handle)).map { undelivered($0, handle) == 0 } },
             engineLeft: { stoppingAtFirst in undeliveredInEngine(stoppingAtFirst: stoppingAtFirst) })
         for handle in closeNow {
-            if retained[handle] != nil { closeRetained(handle) } else { closeSlot(index: handle.index) }
+            if table.isRetained(handle) { closeRetained(handle) } else { closeSlot(index: handle.index) }
         }
         guard let finished else { return }
         if finished.left == 0 {
@@ -69,9 +69,9 @@ extension MailslotEngine {
     /// `stoppingAtFirst`, only whether there are any (0 or the first mailslot's count).
     private func undeliveredInEngine(stoppingAtFirst: Bool) -> Int {
         var left = datagramService.map { system_hasQueuedDatagram($0.fd) ? 1 : 0 } ?? 0
-        for (index, record) in slots.enumerated() {
+        for index in 0..<table.capacity {
             if stoppingAtFirst && left > 0 { return left }
-            guard let record else { continue }
+            guard let record = table[index] else { continue }
             left += undelivered(record, SlotHandle(index: index, generation: record.generation))
         }
         return left

@@ -53,7 +53,7 @@ extension MailslotEngine {
                 // waiting read fails; reads that their completions queue are served by this loop.
                 if !ingestedForImmediate {
                     ingestedForImmediate = true
-                    ingestKernelQueue(record)
+                    local.ingestKernelQueue(record)
                     continue
                 }
                 guard let waiter = record.popLiveWaiter() else { break }
@@ -67,7 +67,7 @@ extension MailslotEngine {
             sharedMemory.wakeWaitingWriters()
             noteSharedMemoryResets(record)
         }
-        resumeIfPaused(record)
+        local.resumeIfPaused(record)
     }
 
     /// Warns when the mailslot's shared-memory ring was found corrupt and reset since the last
@@ -146,15 +146,15 @@ extension MailslotEngine {
             guard !record.borrowed else {
                 throw .busy("\(record.name.fullName) is being read by a callback or withNextMessage body on this thread")
             }
-            if record.ring.isEmpty { ingestKernelQueue(record) }
+            if record.ring.isEmpty { local.ingestKernelQueue(record) }
             if let bytes = record.pinNext(loop: loop) {
                 record.borrowed = true
                 let result = body(bytes)
                 record.borrowed = false
                 record.unpin()
-                if consume, slots[handle.index] === record { record.consumeNext(bytes: bytes.count) }
+                if consume, table[handle.index] === record { record.consumeNext(bytes: bytes.count) }
                 record.sharedMemory?.wakeWaitingWriters()
-                resumeIfPaused(record)
+                local.resumeIfPaused(record)
                 return result
             }
             if !prepareSharedMemoryToSleep(record) { continue }
@@ -187,7 +187,7 @@ extension MailslotEngine {
         let read = PendingRead(deadline: deadline, slot: handle, completion: completion)
         record.waiters.append(read)
         record.liveWaiters += 1
-        if record.ring.isEmpty, !record.borrowed { ingestKernelQueue(record) }
+        if record.ring.isEmpty, !record.borrowed { local.ingestKernelQueue(record) }
         deliver(record)
         guard read.isPending else { return read }
         if record.delivering, record.readTimeout.isImmediate { return read }  // the running deliver fails it

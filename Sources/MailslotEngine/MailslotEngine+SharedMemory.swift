@@ -14,20 +14,20 @@ extension MailslotEngine {
     /// `true` otherwise (also when the mailslot has no shared-memory ring).
     func prepareSharedMemoryToSleep(_ record: SlotRecord) -> Bool {
         guard let sharedMemory = record.sharedMemory else { return true }
-        if record === spinningRecord { return true }  // the spin loop raises the flag itself
+        if sharedMemory.isSpinning { return true }  // the spin loop raises the flag itself
         return sharedMemory.prepareToSleep()
     }
 
     /// A writer signalled the eventfd: deliver, then (with a callback and a spin time) keep
     /// polling the ring for the spin time after the last message before sleeping again.
     func handleSharedMemoryWake(index: Int) {
-        guard index < slots.count, let record = slots[index], let sharedMemory = record.sharedMemory else { return }
+        guard let record = table[index], let sharedMemory = record.sharedMemory else { return }
         system_eventfdReset(sharedMemory.region.wakeFD)
         guard sharedMemory.spin > 0, record.handler != nil else { return deliver(record) }
         // Spinning: the "reader asleep" flag stays down (writers need not wake a reader that
         // polls), and only this loop raises it, right before it stops polling.
-        spinningRecord = record
-        defer { spinningRecord = nil }
+        sharedMemory.isSpinning = true
+        defer { sharedMemory.isSpinning = false }
         sharedMemory.reader.cancelSleep()
         deliver(record)
         var deadline = system_monotonicSeconds() + sharedMemory.spin
@@ -50,7 +50,7 @@ extension MailslotEngine {
     /// The stall timer: skips the head record once its writer has left it uncommitted for the
     /// unblock timeout, counts it, and delivers what follows.
     func checkSharedMemoryStall(index: Int) {
-        guard index < slots.count, let record = slots[index], let sharedMemory = record.sharedMemory else { return }
+        guard let record = table[index], let sharedMemory = record.sharedMemory else { return }
         let now = system_monotonicSeconds()
         if sharedMemory.reader.unblockIfStalled(now: now, timeout: sharedMemory.unblockTimeout) {
             record.statistics.drops.writerDied &+= 1
@@ -63,23 +63,6 @@ extension MailslotEngine {
             deliver(record)
             return
         }
-    }
-
-    /// A datagram that carried a descriptor: a writer asking for the shared-memory ring, with
-    /// one end of a socket pair to answer on. The answer is the ring's descriptors when
-    /// the mailslot has a ring and the asker runs as this process's user (or root); otherwise
-    /// the socket is closed unanswered, and the writer keeps to the socket. Never blocks.
-    func answerSharedMemoryRequest(_ record: SlotRecord?, descriptor: Int32, sender: (uid: UInt32, gid: UInt32)?) {
-        defer { system_close(descriptor) }
-        // Who asks: the credentials the kernel put on the request (a mailslot with an access
-        // list), else the maker of the socket pair it passed.
-        guard let record, let sharedMemory = record.sharedMemory, let asker = sender ?? system_peerCredentials(descriptor)
-        else { return }
-        // A writer in the ring could scribble over it: only the creator, root, and users or
-        // groups listed by name get it, never "anyone".
-        let listed = !record.writers.allowsAnyone && record.writers.allows(uid: asker.uid, gid: asker.gid, creator: record.creatorUID)
-        guard asker.uid == record.creatorUID || asker.uid == 0 || listed else { return }
-        try? DescriptorTransfer.send(sharedMemory.region.descriptorsForWriters, over: descriptor, waiting: false)
     }
 
     /// Closes a slot's shared-memory ring: writers go back to the socket (or learn the

@@ -25,50 +25,35 @@ public final class MailslotEngine {
     /// The libev loop every watcher starts on.
     var loop: OpaquePointer { eventLoop.loop }
     let configuration: EngineConfiguration
-    let registry = LocalRegistry.standard()
-    let batch: ReceiveBatch
-    /// Unchecked exclusivity: read for every message; only register and close change it.
-    @exclusivity(unchecked) var slots: [SlotRecord?] = []
-    var generations: [UInt32] = []
-    var freeIndices: [Int] = []
+    /// The local transport: the registry and the receive path from sockets into rings.
+    let local: LocalTransport
+    /// The open mailslots: records, handles and their generations, the path index.
+    let table: SlotTable
     /// Waiting reads' deadlines and queued completions.
     let reads: PendingReads
-    /// The cap on all of this engine's ring memory.
-    let ringBudget: RingMemoryBudget
-    /// The last failed receive call, for reports.
-    public internal(set) var lastReceiveError: SyscallError?
     /// Gives idle rings' memory back every ``EngineConfiguration/idleSweepInterval``.
     let sweepTimer: LoopTimer
-    /// Servers kept alive on behalf of ``MailslotEngineThread`` callers.
-    var retained: [SlotHandle: MailslotServer] = [:]
     /// Every message stream's loop-thread side (``MailslotMessages``).
     let streams: StreamHub
     /// Graceful stops and closes: the engine's drain and the mailslots that close once drained.
     let drainSchedule: DrainSchedule
-    /// Open mailslots in this engine.
-    public internal(set) var mailslotCount = 0
-    /// Counters of mailslots this engine has closed.
-    var closedStatistics = MailslotStatistics()
-    /// Open slots by the hash of their folded path (their local address), for datagrams from
-    /// other computers.
-    @exclusivity(unchecked) var slotIndexByPath = PathIndex()
-    /// The shared-memory mailslot whose empty ring the loop is polling (spinning) now.
-    var spinningRecord: SlotRecord?
     /// The host's datagram service, when this engine runs it.
     var datagramService: DatagramService?
     /// The service's counters once it stopped.
     var stoppedDatagramStatistics: DatagramStatistics?
     /// Warnings, rate-limited per kind.
-    var log: RateLimitedLog
+    let log: RateLimitedLog
     /// Counters and gauges, when there is a metrics backend.
     let metrics: EngineMetrics?
 
     /// Traffic and drop counters summed over every mailslot this engine has had, open or closed.
-    public var statistics: MailslotStatistics {
-        var total = closedStatistics
-        for case let record? in slots { total.add(record.currentStatistics) }
-        return total
-    }
+    public var statistics: MailslotStatistics { table.statistics }
+
+    /// Open mailslots in this engine.
+    public var mailslotCount: Int { table.openCount }
+
+    /// The last failed receive call of a mailslot's socket, for reports.
+    public var lastReceiveError: SyscallError? { local.lastReceiveError }
 
     /// Makes an engine with its own libev loop.
     /// - Throws: ``/MailslotCore/MailslotError/systemLimit(syscall:errno:)`` when libev cannot make a loop.
@@ -77,9 +62,10 @@ public final class MailslotEngine {
         self.eventLoop = eventLoop
         let loop = eventLoop.loop
         self.configuration = configuration
-        self.batch = ReceiveBatch(capacity: max(1, configuration.batchSize), largestMessage: MessageSizeLimit.local)
-        self.ringBudget = RingMemoryBudget(limit: configuration.ringMemoryLimit)
-        self.log = RateLimitedLog(logger: configuration.logger, interval: configuration.logInterval)
+        self.table = SlotTable(ringMemoryLimit: configuration.ringMemoryLimit)
+        let log = RateLimitedLog(logger: configuration.logger, interval: configuration.logInterval)
+        self.log = log
+        self.local = LocalTransport(configuration: configuration, log: log)
         self.metrics = EngineMetrics.make(configuration.metricsFactory)
         self.reads = PendingReads(loop: loop) { MailslotEngine.from(loop).expireWaiters() }
         self.streams = StreamHub(loop: loop) { MailslotEngine.from(loop).flushStreams() }
@@ -97,9 +83,7 @@ public final class MailslotEngine {
     }
 
     deinit {
-        for index in slots.indices where slots[index] != nil {
-            closeSlot(index: index)
-        }
+        table.forEachOpen { index, _ in closeSlot(index: index) }
         stopDatagramService()
         // Every watcher stops before the loop goes (the timers free their memory after).
         sweepTimer.stop()
@@ -194,7 +178,7 @@ public final class MailslotEngine {
                 throw error.mailslotError
             }
         }
-        if let problem = registry.problem { throw .accessDenied(problem.description) }
+        if let problem = local.registry.problem { throw .accessDenied(problem.description) }
         let endpoint = LocalEndpoint(name)
         let fd: Int32
         let inode: UInt64
@@ -220,7 +204,7 @@ public final class MailslotEngine {
             name: name.fullName, maxMessageSize: maxMessageSize, creatorPID: system_getpid(), endpoint: endpoint,
             sharedMemoryBytes: sharedMemory?.reader.capacity ?? 0, socketInode: inode, writers: writers)
         let published: UInt64
-        do { published = try registry.publish(entry) } catch {
+        do { published = try local.registry.publish(entry) } catch {
             system_close(fd)
             throw error
         }
@@ -246,29 +230,14 @@ public final class MailslotEngine {
         name: MailslotName, fd: Int32, maxMessageSize: UInt32, readTimeout: ReadTimeout, sharedMemory: SharedMemoryReceiver? = nil,
         writers: WriterAccess, creatorUID: UInt32? = nil, publishedEntry: UInt64? = nil
     ) -> MailslotServer {
-        let index: Int
-        if let reused = freeIndices.popLast() {
-            index = reused
-            generations[index] &+= 1
-        } else {
-            index = slots.count
-            slots.append(nil)
-            generations.append(0)
-        }
+        let (index, generation) = table.reserve()
         let record = SlotRecord(
-            name: name, fd: fd, generation: generations[index], maxMessageSize: maxMessageSize,
-            readTimeout: readTimeout, configuration: configuration, budget: ringBudget, sharedMemory: sharedMemory,
+            name: name, fd: fd, loop: loop, index: index, generation: generation, maxMessageSize: maxMessageSize,
+            readTimeout: readTimeout, configuration: configuration, budget: table.ringBudget, sharedMemory: sharedMemory,
             writers: writers, creatorUID: creatorUID, publishedEntry: publishedEntry)
-        CLibEv_io_init(record.watcher, { loop, watcher, _ in
-            guard let loop, let watcher else { return }
-            MailslotEngine.from(loop).handleReadable(index: Int(bitPattern: CLibEv_io_data(watcher)))
-        }, fd, Int32(EV_READ))
-        CLibEv_io_set_data(record.watcher, UnsafeMutableRawPointer(bitPattern: index))
-        ev_io_start(loop, record.watcher)
+        record.watcher.start()
         sharedMemory?.start(loop: loop, index: index)
-        slots[index] = record
-        slotIndexByPath.set(record.endpoint.pathHash, to: index)
-        mailslotCount += 1
+        table.insert(record, at: index)
         return MailslotServer(engine: self, handle: SlotHandle(index: index, generation: record.generation))
     }
 
@@ -281,18 +250,18 @@ public final class MailslotEngine {
     /// ``idleSweepsBeforeRelease`` sweeps is freed; a ring that used under a quarter of its
     /// storage shrinks to twice what it used (and never below one receive claim).
     func sweepIdleRings() {
-        for case let record? in slots {
+        table.forEachOpen { _, record in
             defer {
                 record.receivedAtSweep = record.statistics.received
                 record.ring.resetHighWater()
             }
-            guard !record.ring.isPinned, record.ring.allocatedBytes > 0 else { continue }
+            guard !record.ring.isPinned, record.ring.allocatedBytes > 0 else { return }
             let idle = record.ring.isEmpty && record.statistics.received == record.receivedAtSweep
             record.idleSweeps = idle ? record.idleSweeps + 1 : 0
             if idle {
                 if record.idleSweeps >= Self.idleSweepsBeforeRelease { record.ring.releaseStorageIfEmpty() }
             } else if record.ring.highWater * 4 < record.ring.allocatedBytes {
-                let claimBytes = Self.minimumClaimSlots * RingDescriptor.footprint(payload: record.sizeEstimate.bytes)
+                let claimBytes = LocalTransport.minimumClaimSlots * RingDescriptor.footprint(payload: record.sizeEstimate.bytes)
                 record.ring.shrink(toFit: max(record.ring.highWater * 2, claimBytes))
             }
         }

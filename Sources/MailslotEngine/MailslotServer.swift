@@ -36,9 +36,7 @@ public final class MailslotServer {
     /// count includes messages not yet received by the loop. From inside this mailslot's own
     /// callback it reports the ring as it is.
     public func info() throws(MailslotError) -> MailslotInfo {
-        let record = try engine.record(handle)
-        if !record.borrowed { engine.ingestKernelQueue(record) }
-        return record.info
+        try engine.info(handle)
     }
 
     /// Changes the read timeout for later reads (Win32 `SetMailslotInfo`).
@@ -63,9 +61,7 @@ public final class MailslotServer {
             return .success(message.count)
         }
         let length = try outcome.get()
-        let record = try engine.record(handle)
-        record.consumeNext(bytes: length)
-        engine.resumeIfPaused(record)
+        try engine.consumeNext(handle, bytes: length)
         return length
     }
 
@@ -103,10 +99,7 @@ public final class MailslotServer {
     private func setCallback(
         _ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?, bytesOnly: ((UnsafeRawBufferPointer) -> Void)?
     ) throws(MailslotError) {
-        let record = try engine.record(handle)
-        record.setHandler(handler, bytesOnly: bytesOnly)
-        if !record.borrowed, record.ring.isEmpty { engine.ingestKernelQueue(record) }
-        engine.deliver(record)
+        try engine.setHandler(handle, handler, bytesOnly: bytesOnly)
     }
 
     /// Reads the next message without blocking the thread: `completion` runs on the loop thread

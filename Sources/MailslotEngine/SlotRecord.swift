@@ -48,8 +48,8 @@ final class SlotRecord {
     let fd: Int32
     let generation: UInt32
     var readTimeout: ReadTimeout
-    /// The libev watcher, in memory that never moves while the slot lives.
-    let watcher: UnsafeMutablePointer<ev_io>
+    /// The socket's watcher (readable: ``MailslotEngine/handleReadable(index:)``).
+    let watcher: LoopIO
     /// `true` while the watcher is stopped because the ring cannot take a batch (back-pressure).
     var paused = false
     /// Payload bytes reserved per batch slot: follows the sizes seen (see ``SizeEstimate``).
@@ -81,7 +81,7 @@ final class SlotRecord {
     @exclusivity(unchecked) var ringConsumed: UInt64 = 0
 
     init(
-        name: MailslotName, fd: Int32, generation: UInt32, maxMessageSize: UInt32,
+        name: MailslotName, fd: Int32, loop: OpaquePointer, index: Int, generation: UInt32, maxMessageSize: UInt32,
         readTimeout: ReadTimeout, configuration: EngineConfiguration, budget: RingMemoryBudget,
         sharedMemory: SharedMemoryReceiver? = nil, writers: WriterAccess = .anyone, creatorUID: UInt32? = nil,
         publishedEntry: UInt64? = nil
@@ -107,11 +107,9 @@ final class SlotRecord {
             quota: quota, initialCapacity: configuration.ringInitialCapacity, budget: budget,
             overdraft: configuration.whenRingFull == .pushBack ? max(1, configuration.batchSize) * largest : 0)
         self.sizeEstimate = SizeEstimate(limit: limit)
-        self.watcher = .allocate(capacity: 1)
-    }
-
-    deinit {
-        watcher.deallocate()
+        self.watcher = LoopIO(loop: loop, fd: fd, tag: index) { loop, index in
+            MailslotEngine.from(loop).handleReadable(index: index)
+        }
     }
 
     var limit: Int { MessageSizeLimit.effective(maxMessageSize) }

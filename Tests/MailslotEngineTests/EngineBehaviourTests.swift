@@ -240,9 +240,9 @@ struct EngineBehaviourTests {
         let engine = try MailslotEngine()
         let slot = try name("registry")
         let server = try engine.createMailslot(slot, maxMessageSize: 9)
-        let path = engine.registry.directory + "/" + LocalEndpoint(slot).key
+        let path = engine.local.registry.directory + "/" + LocalEndpoint(slot).key
         #expect(access(path, F_OK) == 0)
-        #expect(engine.registry.entry(LocalEndpoint(slot))?.maxMessageSize == 9)
+        #expect(engine.local.registry.entry(LocalEndpoint(slot))?.maxMessageSize == 9)
         server.close()
         #expect(access(path, F_OK) != 0)
     }

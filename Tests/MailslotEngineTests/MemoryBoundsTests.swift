@@ -93,7 +93,7 @@ struct MemoryBoundsTests {
                 _ = try serverA.info()
                 _ = try serverB.info()
             }
-            #expect(engine.ringBudget.used <= 64 << 10)
+            #expect(engine.table.ringBudget.used <= 64 << 10)
         }
         _ = try serverA.info()
         _ = try serverB.info()
@@ -114,7 +114,7 @@ struct MemoryBoundsTests {
         let server = try engine.createMailslot(slot, maxMessageSize: 256, readTimeout: .immediate)
         let client = try MailslotClient(slot)
         let accepted = try fillWithSmallMessages(server, client)
-        #expect(engine.ringBudget.used <= 32 << 10)
+        #expect(engine.table.ringBudget.used <= 32 << 10)
         var read = 0
         while (try? server.readMessage()) != nil { read += 1 }
         #expect(read == accepted)

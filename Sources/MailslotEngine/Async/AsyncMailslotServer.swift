@@ -57,7 +57,7 @@ public struct AsyncMailslotServer: Sendable {
         // The core, not the public thread object: the stream must not keep the thread alive.
         let core = thread.core
         state.onConsumerAction = { action in
-            _ = core.submit(.init(run: { engine in engine.streams.feeder(handle)?.handle(action) }, abort: {}))
+            _ = core.submit(.init(run: { engine in engine.handleStreamAction(action, for: handle) }, abort: {}))
         }
         try await thread.run { engine in
             Result { () throws(MailslotError) in try engine.startStream(handle, state: state) }

@@ -4,9 +4,9 @@ import MailslotCore
 // The loop-thread side of ``MailslotEngineThread``: servers it keeps for async callers, their
 // message streams, and cancellable reads.
 extension MailslotEngine {
+    /// The server the engine thread keeps for `handle`. - Throws: ``/MailslotCore/MailslotError/invalidHandle``.
     func retainedServer(_ handle: SlotHandle) throws(MailslotError) -> MailslotServer {
-        guard let server = retained[handle] else { throw .invalidHandle }
-        return server
+        try table.retained(handle)
     }
 
     /// Starts a stream of the mailslot's messages (one at a time per mailslot).
@@ -41,12 +41,12 @@ extension MailslotEngine {
     /// pending reads fail as aborted.
     func closeRetained(_ handle: SlotHandle) {
         streams.finish(handle)
-        retained.removeValue(forKey: handle)?.close()
+        table.releaseRetained(handle)?.close()
     }
 
     /// The engine thread is ending: every mailslot it kept closes.
     func closeEverythingRetained() {
-        for handle in Array(retained.keys) { closeRetained(handle) }
+        for handle in table.retainedHandles { closeRetained(handle) }
         streams.finishAll()
     }
 
@@ -56,5 +56,35 @@ extension MailslotEngine {
         guard read.isPending else { return }
         if let record = try? record(read.slot) { record.liveWaiters -= 1 }
         complete(read, .failure(.operationAborted("the read was cancelled")))
+    }
+
+    /// Keeps `server` for the engine thread's callers, who hold its handle only.
+    func retainForThread(_ server: MailslotServer) {
+        table.retain(server)
+    }
+
+    /// A stream's consumer took, cancelled or finished: its feeder on this loop acts on it.
+    func handleStreamAction(_ action: StreamConsumerAction, for handle: SlotHandle) {
+        streams.feeder(handle)?.handle(action)
+    }
+
+    /// A stream handed a batch of `count` messages over (for the metrics backend, if any).
+    func noteStreamBatch(_ count: Int) {
+        metrics?.recordStreamBatch(count)
+    }
+
+    /// Sets what runs the engine thread's queued jobs when its `ev_async` fires (`nil`: nothing).
+    func setQueuedJobRunner(_ runner: (() -> Void)?) {
+        eventLoop.runQueuedJobs = runner
+    }
+
+    /// Runs the engine thread's queued jobs (its `ev_async` fired).
+    func runQueuedJobs() {
+        eventLoop.runQueuedJobs?()
+    }
+
+    /// The handlers to run once the engine thread's loop has ended (each taken once).
+    func takeThreadEndHandlers() -> [() -> Void] {
+        eventLoop.takeThreadEndHandlers()
     }
 }

@@ -62,7 +62,7 @@ public final class MailslotEngineThread: Sendable {
             Result { () throws(MailslotError) in
                 let server = try engine.createMailslot(
                     named: text, maxMessageSize: maxMessageSize, readTimeout: readTimeout, writers: writers)
-                engine.retained[server.handle] = server
+                engine.retainForThread(server)
                 return server.handle
             }
         }
@@ -203,9 +203,9 @@ final class EngineThreadCore: Sendable {
         }
         CLibEv_async_init(wakeup.watcher, { loop, _, _ in
             guard let loop else { return }
-            MailslotEngine.from(loop).eventLoop.runQueuedJobs?()
+            MailslotEngine.from(loop).runQueuedJobs()
         })
-        engine.eventLoop.runQueuedJobs = { [unowned self, unowned engine] in
+        engine.setQueuedJobRunner { [unowned self, unowned engine] in
             let (jobs, stopping) = state.withLock { state in
                 defer { state.jobs = [] }
                 if case .stopping = state.phase { return (state.jobs, true) }
@@ -226,10 +226,10 @@ final class EngineThreadCore: Sendable {
         }
         for job in leftover { job.abort() }
         engine.closeEverythingRetained()
-        let endHandlers = engine.eventLoop.takeThreadEndHandlers()
+        let endHandlers = engine.takeThreadEndHandlers()
         for handler in endHandlers { handler() }
         ev_async_stop(engine.loop, wakeup.watcher)
-        engine.eventLoop.runQueuedJobs = nil
+        engine.setQueuedJobRunner(nil)
         // Stopped only now: a waiter, even one that comes after the loop ended, returns once
         // the end handlers have run (serve reads its final error and summary after it).
         let waiters = state.withLock { state in

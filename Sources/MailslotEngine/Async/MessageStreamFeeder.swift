@@ -79,7 +79,7 @@ final class MessageStreamFeeder {
         // first message, not before).
         batch = MessageBatch()
         nextReservation = (outgoing.count, outgoing.bytes.count)
-        server.engine.metrics?.recordStreamBatch(outgoing.count)
+        server.engine.noteStreamBatch(outgoing.count)
         switch state.push(outgoing, pauseAt: state.whenFull == .pushBack ? state.limit : nil) {
         case .accepted(let buffered):
             knownBuffered = buffered

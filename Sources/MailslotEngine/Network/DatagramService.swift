@@ -24,28 +24,29 @@ import MailslotWire
 final class DatagramService {
     let fd: Int32
     let configuration: NetworkConfiguration
-    let watcher: UnsafeMutablePointer<ev_io>
+    /// The UDP socket's watcher, and the outbox's (made by ``start(loop:)``).
+    private var watchers: (socket: LoopIO, outbox: LoopIO)?
+    /// Warnings that can repeat at traffic rate (failed receives and relays), shared with the engine.
+    private let log: RateLimitedLog
     let computer: NetBIOSName
     let domain: NetBIOSName
     /// Unbound AF_UNIX datagram socket used to relay to other processes' mailslots.
-    let relay: Int32
+    let relaySocket: Int32
     /// Where this host's writers hand datagrams to be sent from the service's port.
     let outbox: OutboxForwarder
     /// The UDP port the service owns.
     let port: UInt16
     /// The source allow-list (empty: any sender).
     let allowedSources: [IPv4Network]
-    @exclusivity(unchecked) var statistics = DatagramStatistics()
+    @exclusivity(unchecked) private(set) var statistics = DatagramStatistics()
     /// Slots that got messages in the current batch (delivered once at its end).
-    @exclusivity(unchecked) var touchedSlots: [Int] = []
-    /// The last receive failure not reported yet (the engine logs and clears it).
-    var lastReceiveError: SyscallError?
+    @exclusivity(unchecked) private var touchedSlots: [Int] = []
     /// Datagrams the last `recvmmsg` filled (their headers need resetting before the next).
     private(set) var batchCount = 0
     /// The first datagram of the batch not handled yet. Handling goes by this shared cursor, so
     /// a callback that runs the loop (which may receive the next batch into the same buffers)
     /// first finishes this batch: nothing is handled twice or overwritten unhandled.
-    @exclusivity(unchecked) var nextDatagram = 0
+    @exclusivity(unchecked) private var nextDatagram = 0
 
     static let batchSize = 32
     static let slotBytes = 2048
@@ -57,8 +58,9 @@ final class DatagramService {
     let controls: UnsafeMutableRawPointer
     static let controlBytes = CLibEv_cmsg_space_drops()
 
-    init(configuration: NetworkConfiguration) throws(MailslotError) {
+    init(configuration: NetworkConfiguration, log: RateLimitedLog) throws(MailslotError) {
         self.configuration = configuration
+        self.log = log
         allowedSources = configuration.allowedSources
         computer = configuration.name(suffix: 0)
         domain = configuration.domainName(suffix: 0)
@@ -80,7 +82,7 @@ final class DatagramService {
             try system_bind(fd, IPv4Endpoint(address: address, port: configuration.udpPort))
             port = try system_localEndpoint(fd).port
             outbox = try OutboxForwarder(port: port)
-            relay = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
+            relaySocket = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
         } catch {
             system_close(fd)
             if error.errno == EADDRINUSE {
@@ -92,7 +94,6 @@ final class DatagramService {
             throw error.mailslotError
         }
         self.fd = fd
-        watcher = .allocate(capacity: 1)
         headers = .allocate(capacity: Self.batchSize)
         headers.initialize(repeating: CLibEv_mmsghdr(), count: Self.batchSize)
         iovecs = .allocate(capacity: Self.batchSize)
@@ -113,8 +114,7 @@ final class DatagramService {
 
     deinit {
         system_close(fd)
-        system_close(relay)
-        watcher.deallocate()
+        system_close(relaySocket)
         headers.deallocate()
         iovecs.deallocate()
         addresses.deallocate()
@@ -141,13 +141,155 @@ final class DatagramService {
             result = try system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC))
         } catch {
             statistics.receiveErrors &+= 1
-            lastReceiveError = error
+            log.warning(.serviceReceiveFailed, "the datagram service's receive failed: \(error)", now: system_monotonicSeconds())
             return 0
         }
         guard case .processed(let count) = result else { return 0 }
         batchCount = Int(count)
         if count > 0 { noteKernelDrops(CLibEv_cmsg_get_drops(&headers[Int(count) - 1].msg_hdr)) }
         return Int(count)
+    }
+
+    // MARK: Running on a loop
+
+    /// Starts the watchers of the UDP socket and the outbox on `loop`.
+    func start(loop: OpaquePointer) {
+        let watchers = (
+            socket: LoopIO(loop: loop, fd: fd) { loop, _ in MailslotEngine.from(loop).handleDatagrams() },
+            outbox: LoopIO(loop: loop, fd: outbox.fd) { loop, _ in MailslotEngine.from(loop).handleOutbox() }
+        )
+        watchers.socket.start()
+        watchers.outbox.start()
+        self.watchers = watchers
+    }
+
+    /// Stops both watchers, then reads and counts as unread at close what the socket still
+    /// holds (and what is left of a batch stopped from a callback), so the counters add up:
+    /// every datagram that reached the socket is delivered, relayed, or dropped by cause.
+    /// Bounded: a sender cannot keep a stop in here.
+    func stopReceiving() {
+        watchers?.socket.stop()
+        watchers?.outbox.stop()
+        refreshKernelDrops()
+        var unread = batchCount - nextDatagram
+        nextDatagram = batchCount
+        for _ in 0..<1024 {
+            statistics.received &+= UInt64(unread)
+            statistics.drops.closedUnread &+= UInt64(unread)
+            unread = receiveBatch()
+            nextDatagram = unread
+            if unread < Self.batchSize { break }
+        }
+        statistics.received &+= UInt64(unread)
+        statistics.drops.closedUnread &+= UInt64(unread)
+        refreshKernelDrops()
+    }
+
+    /// Sends up to a batch of what this host's writers left in the outbox. - Returns: whether
+    /// a full batch went (more may wait).
+    func forwardOutbox() -> Bool {
+        outbox.forward(through: fd, port: port, statistics: &statistics)
+    }
+
+    // MARK: Dispatch
+
+    /// What the engine did with a message for one of its own mailslots.
+    enum Handoff {
+        /// Given to the mailslot's callback at once.
+        case delivered
+        /// Queued in slot `slot`'s ring, to be served once the batch is handled.
+        case queued(slot: Int)
+        /// The mailslot's ring had no room.
+        case queueFull
+        /// No mailslot of this engine has the name.
+        case notHere
+    }
+
+    /// One readable event's worth: up to `batches` receive calls. Each datagram goes through the
+    /// filters (sender list, size, MS-MAIL decode, destination), and each one refused is counted
+    /// by cause. A message goes to `handOff` (the engine's own mailslots) with its path's hash,
+    /// payload and origin; when no mailslot of the engine has the name it is relayed to another
+    /// process's (or counted as unknown). Then `serve` runs once for each slot that queued some.
+    func handleEvent(
+        batches: Int,
+        handOff: (PathHash, UnsafeRawBufferPointer, MessageOrigin) -> Handoff,
+        serve: (Int) -> Void
+    ) {
+        for _ in 0..<batches {
+            handleUnhandled(handOff)
+            // A callback may have stopped the service (which counted the rest as unread).
+            guard isReceiving else { break }
+            let count = receiveBatch()
+            handleUnhandled(handOff)
+            while let slot = touchedSlots.popLast() { serve(slot) }
+            if count < Self.batchSize || !isReceiving { break }
+        }
+    }
+
+    /// `true` from ``start(loop:)`` until ``stopReceiving()``.
+    var isReceiving: Bool { watchers?.socket.isActive == true }
+
+    /// Handles the current batch from its cursor on (a nested loop run may have taken some).
+    private func handleUnhandled(_ handOff: (PathHash, UnsafeRawBufferPointer, MessageOrigin) -> Handoff) {
+        while nextDatagram < batchCount {
+            let index = nextDatagram
+            nextDatagram = index + 1
+            handle(index, handOff)
+        }
+    }
+
+    private func handle(_ index: Int, _ handOff: (PathHash, UnsafeRawBufferPointer, MessageOrigin) -> Handoff) {
+        statistics.received &+= 1
+        let (bytes, length, sender) = datagram(index)
+        guard acceptsSender(sender.address) else { return statistics.drops.accessDenied &+= 1 }
+        guard length <= Self.slotBytes else { return statistics.drops.oversize &+= 1 }
+        let datagram: MailslotDatagram
+        do {
+            datagram = try MailslotDatagram.decode(bytes)
+        } catch {
+            if case .tooLarge = error { statistics.drops.oversize &+= 1 } else { statistics.drops.malformed &+= 1 }
+            return
+        }
+        guard isAddressedHere(datagram) else { return statistics.drops.wrongDestination &+= 1 }
+        // The path after `\MAILSLOT\`, hashed as the local transport names it: no strings, no
+        // allocation, and the same key whichever process owns the mailslot.
+        let path = datagram.mailslotNameRange.dropFirst(10)
+        let hash = PathHash(asciiPath: UnsafeRawBufferPointer(rebasing: bytes[path]))
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[datagram.dataRange])
+        let origin = MessageOrigin(
+            ip: sender.address, port: sender.port, source: datagram.source, destination: datagram.destination,
+            type: datagram.type)
+        // Counted as delivered before it is handed over: the callback it reaches may stop the
+        // service, whose final counters must include it. Taken back if it was not.
+        statistics.delivered &+= 1
+        switch handOff(hash, payload, origin) {
+        case .delivered:
+            break
+        case .queued(let slot):
+            if touchedSlots.last != slot { touchedSlots.append(slot) }
+        case .queueFull:
+            statistics.delivered &-= 1
+            statistics.drops.queueFull &+= 1
+        case .notHere:
+            statistics.delivered &-= 1
+            guard configuration.relaysToOtherProcesses else { return statistics.drops.unknownMailslot &+= 1 }
+            relay(payload, to: hash)
+        }
+    }
+
+    /// Hands a message to another process's mailslot through the local transport (its address
+    /// written in place: no allocation).
+    private func relay(_ payload: UnsafeRawBufferPointer, to hash: PathHash) {
+        switch Result(catching: { () throws(SyscallError) in try system_sendto(relaySocket, payload, to: hash) }) {
+        case .success(.processed): statistics.relayed &+= 1
+        case .success(.wouldBlock): statistics.drops.queueFull &+= 1
+        case .failure(let error) where error.errno == EMSGSIZE: statistics.drops.oversize &+= 1
+        case .failure(let error) where error.errno == ECONNREFUSED || error.errno == ENOENT:
+            statistics.drops.unknownMailslot &+= 1  // no such mailslot here: normal traffic
+        case .failure(let error):
+            statistics.drops.unknownMailslot &+= 1
+            log.warning(.relayFailed, "relaying a remote message to a local mailslot failed: \(error)", now: system_monotonicSeconds())
+        }
     }
 
     /// Takes the socket's cumulative kernel drop count (from `SO_RXQ_OVFL`, or `/proc/net/udp`).
@@ -164,22 +306,16 @@ final class DatagramService {
     }
 
     /// Datagram `index` of the last batch and its sender.
-    func datagram(_ index: Int) -> (bytes: UnsafeRawBufferPointer, length: Int, sender: IPv4Endpoint) {
+    private func datagram(_ index: Int) -> (bytes: UnsafeRawBufferPointer, length: Int, sender: IPv4Endpoint) {
         let length = Int(headers[index].msg_len)
         let bytes = UnsafeRawBufferPointer(start: buffers + index * Self.slotBytes, count: min(length, Self.slotBytes))
         return (bytes, length, IPv4Endpoint(addresses[index]))
     }
 
-    /// Sends `payload` to the local mailslot whose path hashes to `hash` (an address written in
-    /// place: no allocation).
-    func relay(_ payload: UnsafeRawBufferPointer, to hash: PathHash) -> Result<IOResult<Int>, SyscallError> {
-        Result { () throws(SyscallError) in try system_sendto(relay, payload, to: hash) }
-    }
-
     /// Whether a datagram is for this host: addressed to its computer name or its domain
     /// (any suffix). A BROADCAST datagram must name one of them too, or `*`: broadcasts meant
     /// for another domain on the same wire are not taken.
-    func isAddressedHere(_ datagram: MailslotDatagram) -> Bool {
+    private func isAddressedHere(_ datagram: MailslotDatagram) -> Bool {
         let destination = datagram.destination
         if destination.sameName(as: computer) || destination.sameName(as: domain) { return true }
         return datagram.type == .broadcast && destination.sameName(as: Self.anyName)

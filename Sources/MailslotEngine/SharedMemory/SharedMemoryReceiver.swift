@@ -12,8 +12,8 @@ final class SharedMemoryReceiver {
     let region: SharedMemoryRegion
     /// Unchecked exclusivity: touched for every message, on the loop thread only.
     @exclusivity(unchecked) var reader: SharedRingReader
-    /// Watches the eventfd; memory that never moves while the slot lives.
-    let wakeWatcher: UnsafeMutablePointer<ev_io>
+    /// Watches the eventfd writers wake the reader with (made when the receiver starts on a loop).
+    private(set) var wakeWatcher: LoopIO?
     /// Runs while the head record is claimed but not committed, to skip it once its writer has
     /// been gone for ``unblockTimeout`` (made when the receiver starts on a loop).
     private(set) var stallTimer: LoopTimer?
@@ -21,6 +21,9 @@ final class SharedMemoryReceiver {
     let unblockTimeout: Double
     /// Seconds the reader polls an empty ring before it sleeps (`0`: sleeps at once).
     let spin: Double
+    /// `true` while the loop polls this ring (spins) after a wake-up: the "reader asleep" flag
+    /// stays down meanwhile, and only the spin loop raises it.
+    var isSpinning = false
 
     /// Makes a ring of at least `bytes` (see ``SharedRingLayout/capacity(requested:maxMessage:)``).
     init(bytes: Int, maxMessage: Int, configuration: EngineConfiguration) throws(SyscallError) {
@@ -29,22 +32,16 @@ final class SharedMemoryReceiver {
         reader = SharedRingReader(formatting: region.base, capacity: capacity, maxMessage: maxMessage)
         unblockTimeout = max(0.001, configuration.sharedMemoryUnblockTimeout)
         spin = max(0, configuration.sharedMemorySpin)
-        wakeWatcher = .allocate(capacity: 1)
-    }
-
-    deinit {
-        wakeWatcher.deallocate()
     }
 
     /// Starts watching, with `index` (the slot) as the watchers' data.
     func start(loop: OpaquePointer, index: Int) {
-        CLibEv_io_init(wakeWatcher, { loop, watcher, _ in
-            guard let loop, let watcher else { return }
-            MailslotEngine.from(loop).handleSharedMemoryWake(index: Int(bitPattern: CLibEv_io_data(watcher)))
-        }, region.wakeFD, Int32(EV_READ))
-        CLibEv_io_set_data(wakeWatcher, UnsafeMutableRawPointer(bitPattern: index))
+        let wakeWatcher = LoopIO(loop: loop, fd: region.wakeFD, tag: index) { loop, index in
+            MailslotEngine.from(loop).handleSharedMemoryWake(index: index)
+        }
+        self.wakeWatcher = wakeWatcher
         stallTimer = LoopTimer(loop: loop) { MailslotEngine.from(loop).checkSharedMemoryStall(index: index) }
-        ev_io_start(loop, wakeWatcher)
+        wakeWatcher.start()
         _ = reader.prepareToSleep()
     }
 
@@ -52,7 +49,7 @@ final class SharedMemoryReceiver {
     /// back to the socket) and sleeping writers wake to see it. - Returns: what the ring
     /// still held (see ``SharedRingReader/close()``).
     func stop(loop: OpaquePointer) -> SharedRingReader.Leftovers {
-        ev_io_stop(loop, wakeWatcher)
+        wakeWatcher?.stop()
         stallTimer?.stop()
         let leftovers = reader.close()
         system_futexWakeAll(region.roomSequence)
@@ -114,4 +111,23 @@ final class SharedMemoryReceiver {
     /// `true` while records are queued, committed or still being written (a drain waits for
     /// a dead writer's record to be skipped, then for what follows it).
     var hasRecords: Bool { reader.hasRecords }
+}
+
+extension SharedMemoryReceiver {
+    /// A datagram that carried a descriptor: a writer asking for the shared-memory ring, with
+    /// one end of a socket pair to answer on. The answer is the ring's descriptors when
+    /// the mailslot has a ring and the asker runs as this process's user (or root); otherwise
+    /// the socket is closed unanswered, and the writer keeps to the socket. Never blocks.
+    static func answerRingRequest(_ record: SlotRecord?, descriptor: Int32, sender: (uid: UInt32, gid: UInt32)?) {
+        defer { system_close(descriptor) }
+        // Who asks: the credentials the kernel put on the request (a mailslot with an access
+        // list), else the maker of the socket pair it passed.
+        guard let record, let sharedMemory = record.sharedMemory, let asker = sender ?? system_peerCredentials(descriptor)
+        else { return }
+        // A writer in the ring could scribble over it: only the creator, root, and users or
+        // groups listed by name get it, never "anyone".
+        let listed = !record.writers.allowsAnyone && record.writers.allows(uid: asker.uid, gid: asker.gid, creator: record.creatorUID)
+        guard asker.uid == record.creatorUID || asker.uid == 0 || listed else { return }
+        try? DescriptorTransfer.send(sharedMemory.region.descriptorsForWriters, over: descriptor, waiting: false)
+    }
 }

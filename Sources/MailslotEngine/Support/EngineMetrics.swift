@@ -115,7 +115,7 @@ extension MailslotEngine {
         guard let metrics else { return }
         var queuedMessages = 0
         var queuedBytes = 0
-        for case let record? in slots {
+        table.forEachOpen { _, record in
             queuedMessages += record.ring.messageCount + (record.sharedMemory?.messageCount ?? 0)
             queuedBytes += record.ring.usedBytes
         }

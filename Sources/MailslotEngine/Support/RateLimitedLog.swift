@@ -4,7 +4,7 @@ import Logging
 /// forwards, corrupt shared-memory rings, dead writers): each kind is logged at most once per
 /// ``interval``, saying how many more happened since the last report. Nothing is logged per
 /// message in steady state, and nothing at all while nothing goes wrong.
-struct RateLimitedLog {
+final class RateLimitedLog {
     /// What went wrong.
     enum Kind: String, Hashable {
         case receiveFailed = "receive-failed"
@@ -28,7 +28,7 @@ struct RateLimitedLog {
     }
 
     /// Logs a warning of `kind` now, or counts it for the next report.
-    mutating func warning(_ kind: Kind, _ message: @autoclosure () -> String, now: Double) {
+    func warning(_ kind: Kind, _ message: @autoclosure () -> String, now: Double) {
         if let last = lastReport[kind], now - last < interval {
             heldBack[kind, default: 0] += 1
             return
