@@ -284,7 +284,7 @@ public final class MailslotClient: Sendable {
         while !batch.isEmpty {
             let result: IOResult<Int32>
             do {
-                result = try system_sendmmsg(fd, batch.pendingHeaders, batch.count, blocking: false)
+                result = try batch.sendPending(fd)
             } catch {
                 throw Self.writeError(error, size: batch.length(at: 0), limit: messageLimit)
             }

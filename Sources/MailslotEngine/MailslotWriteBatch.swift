@@ -21,10 +21,8 @@ public final class MailslotWriteBatch {
     private(set) var start = 0
     /// Index after the last message appended.
     private(set) var end = 0
-    let headers: UnsafeMutablePointer<CLibEv_mmsghdr>
-    private let iovecs: UnsafeMutablePointer<iovec>
-    private let storage: UnsafeMutableRawPointer
-    private let stride: Int
+    /// Headers and one buffer of ``maxMessageSize`` bytes per message.
+    private let vector: MessageVector
 
     /// Makes an empty batch.
     /// - Parameters:
@@ -34,18 +32,7 @@ public final class MailslotWriteBatch {
     public init(capacity: Int = 32, maxMessageSize: Int = MessageSizeLimit.local) {
         self.capacity = max(1, capacity)
         self.maxMessageSize = min(max(0, maxMessageSize), MessageSizeLimit.local)
-        stride = (self.maxMessageSize + 15) & ~15
-        headers = .allocate(capacity: self.capacity)
-        headers.initialize(repeating: CLibEv_mmsghdr(), count: self.capacity)
-        iovecs = .allocate(capacity: self.capacity)
-        iovecs.initialize(repeating: iovec(), count: self.capacity)
-        storage = .allocate(byteCount: max(1, self.capacity * stride), alignment: 16)
-    }
-
-    deinit {
-        headers.deallocate()
-        iovecs.deallocate()
-        storage.deallocate()
+        vector = MessageVector(capacity: self.capacity, bufferStride: self.maxMessageSize)
     }
 
     /// Messages appended and not yet sent.
@@ -63,14 +50,11 @@ public final class MailslotWriteBatch {
     @discardableResult
     public func append(length maximum: Int? = nil, _ fill: (UnsafeMutableRawBufferPointer) -> Int) -> Bool {
         guard end < capacity else { return false }
-        let buffer = storage + end * stride
+        let buffer = vector.buffer(end)
         let length = fill(UnsafeMutableRawBufferPointer(start: buffer, count: min(maximum ?? maxMessageSize, maxMessageSize)))
         precondition(length >= 0 && length <= maxMessageSize, "a batch message cannot outgrow its buffer")
-        iovecs[end] = iovec(iov_base: buffer, iov_len: length)
-        headers[end].msg_hdr = msghdr(
-            msg_name: nil, msg_namelen: 0, msg_iov: iovecs + end, msg_iovlen: 1,
-            msg_control: nil, msg_controllen: 0, msg_flags: 0)
-        headers[end].msg_len = 0
+        vector.setPart(end, 0, buffer, length: length)
+        vector.setHeader(end, parts: 1)
         end += 1
         return true
     }
@@ -97,7 +81,7 @@ public final class MailslotWriteBatch {
     }
 
     /// The length of the `offset`-th message waiting to be sent.
-    func length(at offset: Int) -> Int { iovecs[start + offset].iov_len }
+    func length(at offset: Int) -> Int { vector.part(start + offset, 0).iov_len }
 
     /// Marks the first `sent` waiting messages as sent; an emptied batch starts over.
     func markSent(_ sent: Int) {
@@ -107,9 +91,12 @@ public final class MailslotWriteBatch {
 
     /// The `offset`-th message waiting to be sent.
     func message(at offset: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: iovecs[start + offset].iov_base, count: iovecs[start + offset].iov_len)
+        let part = vector.part(start + offset, 0)
+        return UnsafeRawBufferPointer(start: part.iov_base, count: part.iov_len)
     }
 
-    /// The headers of the messages waiting to be sent.
-    var pendingHeaders: UnsafeMutablePointer<CLibEv_mmsghdr> { headers + start }
+    /// `sendmmsg` of the messages waiting to be sent, not blocking.
+    func sendPending(_ fd: Int32) throws(SyscallError) -> IOResult<Int32> {
+        try vector.send(fd, from: start, count: count, blocking: false)
+    }
 }

@@ -50,13 +50,11 @@ final class DatagramService {
 
     static let batchSize = 32
     static let slotBytes = 2048
-    let headers: UnsafeMutablePointer<CLibEv_mmsghdr>
-    let iovecs: UnsafeMutablePointer<iovec>
-    let addresses: UnsafeMutablePointer<sockaddr_in>
-    let buffers: UnsafeMutableRawPointer
-    /// One control buffer per datagram, for the `SO_RXQ_OVFL` counter.
-    let controls: UnsafeMutableRawPointer
-    static let controlBytes = CLibEv_cmsg_space_drops()
+    /// Headers, one buffer, one sender address and one control area (the `SO_RXQ_OVFL`
+    /// counter) per datagram.
+    private let vector = MessageVector(
+        capacity: batchSize, bufferStride: slotBytes, bufferAlignment: 64, nameBytes: MemoryLayout<sockaddr_in>.size,
+        controlBytes: CLibEv_cmsg_space_drops())
 
     init(configuration: NetworkConfiguration, log: RateLimitedLog) throws(MailslotError) {
         self.configuration = configuration
@@ -94,32 +92,16 @@ final class DatagramService {
             throw error.mailslotError
         }
         self.fd = fd
-        headers = .allocate(capacity: Self.batchSize)
-        headers.initialize(repeating: CLibEv_mmsghdr(), count: Self.batchSize)
-        iovecs = .allocate(capacity: Self.batchSize)
-        addresses = .allocate(capacity: Self.batchSize)
-        addresses.initialize(repeating: sockaddr_in(), count: Self.batchSize)
-        buffers = .allocate(byteCount: Self.batchSize * Self.slotBytes, alignment: 64)
-        controls = .allocate(byteCount: Self.batchSize * Self.controlBytes, alignment: 8)
-        controls.initializeMemory(as: UInt8.self, repeating: 0, count: Self.batchSize * Self.controlBytes)
         touchedSlots.reserveCapacity(Self.batchSize)
         for index in 0..<Self.batchSize {
-            iovecs[index] = iovec(iov_base: buffers + index * Self.slotBytes, iov_len: Self.slotBytes)
-            headers[index].msg_hdr = msghdr(
-                msg_name: UnsafeMutableRawPointer(addresses + index), msg_namelen: socklen_t(MemoryLayout<sockaddr_in>.size),
-                msg_iov: iovecs + index, msg_iovlen: 1, msg_control: controls + index * Self.controlBytes,
-                msg_controllen: Self.controlBytes, msg_flags: 0)
+            vector.setPart(index, 0, vector.buffer(index), length: Self.slotBytes)
+            vector.setHeader(index, parts: 1)
         }
     }
 
     deinit {
         system_close(fd)
         system_close(relaySocket)
-        headers.deallocate()
-        iovecs.deallocate()
-        addresses.deallocate()
-        buffers.deallocate()
-        controls.deallocate()
     }
 
     /// One `recvmmsg`; returns how many datagrams arrived. The headers are set up once; only
@@ -128,17 +110,12 @@ final class DatagramService {
     /// have been handled (``nextDatagram`` at its end).
     func receiveBatch() -> Int {
         precondition(nextDatagram == batchCount, "a batch was received over one not handled yet")
-        for index in 0..<batchCount {
-            headers[index].msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_in>.size)
-            headers[index].msg_hdr.msg_controllen = Self.controlBytes
-            headers[index].msg_hdr.msg_flags = 0
-            headers[index].msg_len = 0
-        }
+        for index in 0..<batchCount { vector.resetForReceive(index) }
         batchCount = 0
         nextDatagram = 0
         let result: IOResult<Int32>
         do {
-            result = try system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC))
+            result = try vector.receive(fd, count: Self.batchSize, flags: Int32(MSG_TRUNC))
         } catch {
             statistics.receiveErrors &+= 1
             log.warning(.serviceReceiveFailed, "the datagram service's receive failed: \(error)", now: system_monotonicSeconds())
@@ -146,7 +123,7 @@ final class DatagramService {
         }
         guard case .processed(let count) = result else { return 0 }
         batchCount = Int(count)
-        if count > 0 { noteKernelDrops(CLibEv_cmsg_get_drops(&headers[Int(count) - 1].msg_hdr)) }
+        if count > 0 { noteKernelDrops(vector.withHeader(Int(count) - 1) { CLibEv_cmsg_get_drops($0) }) }
         return Int(count)
     }
 
@@ -307,9 +284,9 @@ final class DatagramService {
 
     /// Datagram `index` of the last batch and its sender.
     private func datagram(_ index: Int) -> (bytes: UnsafeRawBufferPointer, length: Int, sender: IPv4Endpoint) {
-        let length = Int(headers[index].msg_len)
-        let bytes = UnsafeRawBufferPointer(start: buffers + index * Self.slotBytes, count: min(length, Self.slotBytes))
-        return (bytes, length, IPv4Endpoint(addresses[index]))
+        let length = vector.length(index)
+        let bytes = UnsafeRawBufferPointer(start: vector.buffer(index), count: min(length, Self.slotBytes))
+        return (bytes, length, IPv4Endpoint(vector.name(index).load(as: sockaddr_in.self)))
     }
 
     /// Whether a datagram is for this host: addressed to its computer name or its domain

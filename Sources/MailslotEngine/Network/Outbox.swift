@@ -51,10 +51,8 @@ enum Outbox {
 /// The service's end of the outbox: receives writers' datagrams and forwards them from UDP.
 final class OutboxForwarder {
     let fd: Int32
-    let watcher: UnsafeMutablePointer<ev_io>
-    private let headers: UnsafeMutablePointer<CLibEv_mmsghdr>
-    private let iovecs: UnsafeMutablePointer<iovec>
-    private let buffers: UnsafeMutableRawPointer
+    /// Headers and one buffer per datagram.
+    private let vector = MessageVector(capacity: batchSize, bufferStride: slotBytes)
     static let batchSize = 32
     static let slotBytes = 2048
 
@@ -66,39 +64,23 @@ final class OutboxForwarder {
             throw error
         }
         self.fd = fd
-        watcher = .allocate(capacity: 1)
-        headers = .allocate(capacity: Self.batchSize)
-        headers.initialize(repeating: CLibEv_mmsghdr(), count: Self.batchSize)
-        iovecs = .allocate(capacity: Self.batchSize)
-        buffers = .allocate(byteCount: Self.batchSize * Self.slotBytes, alignment: 16)
-        for index in 0..<Self.batchSize {
-            iovecs[index] = iovec(iov_base: buffers + index * Self.slotBytes, iov_len: Self.slotBytes)
-        }
+        for index in 0..<Self.batchSize { vector.setPart(index, 0, vector.buffer(index), length: Self.slotBytes) }
     }
 
     deinit {
         system_close(fd)
-        watcher.deallocate()
-        headers.deallocate()
-        iovecs.deallocate()
-        buffers.deallocate()
     }
 
     /// Forwards up to a batch of waiting datagrams from `udp` with SOURCE_PORT `port`.
     /// - Returns: whether a full batch came (more may wait).
     func forward(through udp: Int32, port: UInt16, statistics: inout DatagramStatistics) -> Bool {
-        for index in 0..<Self.batchSize {
-            headers[index].msg_hdr = msghdr(
-                msg_name: nil, msg_namelen: 0, msg_iov: iovecs + index, msg_iovlen: 1,
-                msg_control: nil, msg_controllen: 0, msg_flags: 0)
-            headers[index].msg_len = 0
-        }
-        guard case .processed(let received)? = try? system_recvmmsg(fd, headers, Self.batchSize, flags: Int32(MSG_TRUNC)) else {
+        for index in 0..<Self.batchSize { vector.setHeader(index, parts: 1) }
+        guard case .processed(let received)? = try? vector.receive(fd, count: Self.batchSize, flags: Int32(MSG_TRUNC)) else {
             return false
         }
         for index in 0..<Int(received) {
-            let length = Int(headers[index].msg_len)
-            let base = buffers + index * Self.slotBytes
+            let length = vector.length(index)
+            let base = vector.buffer(index)
             let datagram = UnsafeRawBufferPointer(start: base + Outbox.prefixLength, count: max(0, min(length, Self.slotBytes) - Outbox.prefixLength))
             guard length <= Self.slotBytes, length > Outbox.prefixLength, (try? MailslotDatagram.decode(datagram)) != nil else {
                 statistics.forwardRefused &+= 1

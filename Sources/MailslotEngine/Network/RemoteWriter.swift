@@ -159,7 +159,7 @@ final class RemoteWriter {
             while done < count {
                 let outcome: IOResult<Int32>
                 do throws(SyscallError) {
-                    outcome = try system_sendmmsg(transport.fd, outgoing.headers + done, count - done, blocking: false)
+                    outcome = try outgoing.send(transport.fd, from: done, count: count - done)
                 } catch {
                     throw Self.sendError(error, host: destination.host)
                 }

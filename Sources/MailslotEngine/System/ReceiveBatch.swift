@@ -2,56 +2,34 @@ import CLibEv
 import Glibc
 import MailslotCore
 
-/// The engine's `recvmmsg` scaffolding, allocated once: message headers, two iovecs per
-/// datagram, and one overflow area per datagram.
+/// The local transport's `recvmmsg` scaffolding, allocated once (a ``MessageVector``): message
+/// headers, two iovecs per datagram, one overflow area and one control area per datagram.
 ///
 /// Each datagram gets iovec 0 in ring space (the zero-copy part, sized to the mailslot's running
 /// size estimate) and iovec 1 in its overflow area, so a message larger than the estimate is
 /// received whole and then moved into the ring: the rare path that lets the estimate grow.
 final class ReceiveBatch {
     let capacity: Int
-    let headers: UnsafeMutablePointer<CLibEv_mmsghdr>
-    let iovecs: UnsafeMutablePointer<iovec>
-    let overflow: UnsafeMutableRawPointer
-    /// Bytes of overflow area per datagram: the largest local message.
-    let overflowStride: Int
-    /// One control area per datagram, room for one descriptor: a datagram that carries one is
-    /// a writer asking for the shared-memory ring, not a message.
-    let control: UnsafeMutableRawPointer
-    let controlStride: Int
+    /// Headers, two parts per datagram, the overflow areas (the vector's buffers) and one
+    /// control area per datagram: room for one descriptor (a datagram that carries one is a
+    /// writer asking for the shared-memory ring, not a message) and, on a mailslot with an
+    /// access list, the sender's credentials.
+    private let vector: MessageVector
 
     init(capacity: Int, largestMessage: Int) {
         self.capacity = capacity
-        self.overflowStride = (largestMessage + 63) & ~63
-        headers = .allocate(capacity: capacity)
-        headers.initialize(repeating: CLibEv_mmsghdr(), count: capacity)
-        iovecs = .allocate(capacity: capacity * 2)
-        iovecs.initialize(repeating: iovec(), count: capacity * 2)
-        overflow = .allocate(byteCount: capacity * overflowStride, alignment: 64)
-        // Room for one descriptor and, on a mailslot with an access list, the sender's
-        // credentials.
-        controlStride = CLibEv_cmsg_space_fds(1) + CLibEv_cmsg_space_credentials()
-        control = .allocate(byteCount: capacity * controlStride, alignment: 8)
+        vector = MessageVector(
+            capacity: capacity, partsPerMessage: 2, bufferStride: largestMessage, bufferAlignment: 64,
+            controlBytes: CLibEv_cmsg_space_fds(1) + CLibEv_cmsg_space_credentials())
     }
 
-    deinit {
-        headers.deallocate()
-        iovecs.deallocate()
-        overflow.deallocate()
-        control.deallocate()
-    }
-
-    func overflowArea(_ index: Int) -> UnsafeMutableRawPointer { overflow + index * overflowStride }
+    func overflowArea(_ index: Int) -> UnsafeMutableRawPointer { vector.buffer(index) }
 
     /// Points datagram `index` at `ringBytes` of ring space, then `overflowBytes` of overflow.
     func prepare(_ index: Int, ring: UnsafeMutableRawPointer, ringBytes: Int, overflowBytes: Int) {
-        let vector = iovecs + index * 2
-        vector[0] = iovec(iov_base: ring, iov_len: ringBytes)
-        vector[1] = iovec(iov_base: overflowArea(index), iov_len: overflowBytes)
-        headers[index].msg_hdr = msghdr(
-            msg_name: nil, msg_namelen: 0, msg_iov: vector, msg_iovlen: 2,
-            msg_control: control + index * controlStride, msg_controllen: controlStride, msg_flags: 0)
-        headers[index].msg_len = 0
+        vector.setPart(index, 0, ring, length: ringBytes)
+        vector.setPart(index, 1, overflowArea(index), length: overflowBytes)
+        vector.setHeader(index, parts: 2)
     }
 
     /// Points every datagram at its overflow area alone (`overflowBytes` each), for receives
@@ -63,7 +41,7 @@ final class ReceiveBatch {
     }
 
     /// The full length of datagram `index` (with `MSG_TRUNC`, even when it was cut).
-    func length(_ index: Int) -> Int { Int(headers[index].msg_len) }
+    func length(_ index: Int) -> Int { vector.length(index) }
 
     /// What a datagram carried besides its bytes.
     enum Ancillary {
@@ -84,16 +62,15 @@ final class ReceiveBatch {
     /// carry none). Descriptors it carried are taken: returned for a ring request, closed
     /// otherwise, so none ever stays open.
     @inline(__always) func ancillary(_ index: Int) -> Ancillary {
-        let header = headers[index].msg_hdr
-        let cut = header.msg_flags & Int32(MSG_CTRUNC) != 0
-        guard cut || (header.msg_controllen > 0 && CLibEv_cmsg_has_fds(&headers[index].msg_hdr) != 0) else { return .none }
+        let cut = vector.flags(index) & Int32(MSG_CTRUNC) != 0
+        guard cut || vector.withHeader(index, { $0.pointee.msg_controllen > 0 && CLibEv_cmsg_has_fds($0) != 0 }) else { return .none }
         return classifyDescriptors(index, cut: cut)
     }
 
     private func classifyDescriptors(_ index: Int, cut: Bool) -> Ancillary {
         var fds = [Int32](repeating: -1, count: 2)
         // Closes any beyond 2; the credentials stay readable for the access check.
-        let taken = Int(CLibEv_cmsg_get_fds(&headers[index].msg_hdr, &fds, 2))
+        let taken = vector.withHeader(index) { Int(CLibEv_cmsg_get_fds($0, &fds, 2)) }
         if !cut, taken == 1, length(index) == 1, firstByte(index) == Self.ringRequestMarker { return .ringRequest(fds[0]) }
         for fd in fds.prefix(taken) { system_close(fd) }
         return .refused
@@ -102,9 +79,9 @@ final class ReceiveBatch {
     /// The first byte of datagram `index` (in ring space, or in its overflow area when the
     /// ring part was empty); `nil` for an empty datagram.
     private func firstByte(_ index: Int) -> UInt8? {
-        let vector = headers[index].msg_hdr.msg_iov!
-        for part in 0..<Int(headers[index].msg_hdr.msg_iovlen) where vector[part].iov_len > 0 {
-            return vector[part].iov_base.load(as: UInt8.self)
+        for part in 0..<2 {
+            let bytes = vector.part(index, part)
+            if bytes.iov_len > 0 { return bytes.iov_base.load(as: UInt8.self) }
         }
         return nil
     }
@@ -114,7 +91,7 @@ final class ReceiveBatch {
     func senderAllowed(_ index: Int, _ writers: WriterAccess, creator: UInt32) -> Bool {
         var uid: UInt32 = 0
         var gid: UInt32 = 0
-        guard CLibEv_cmsg_get_credentials(&headers[index].msg_hdr, &uid, &gid) != 0 else { return false }
+        guard vector.withHeader(index, { CLibEv_cmsg_get_credentials($0, &uid, &gid) }) != 0 else { return false }
         return writers.allows(uid: uid, gid: gid, creator: creator)
     }
 
@@ -122,15 +99,15 @@ final class ReceiveBatch {
     func senderCredentials(_ index: Int) -> (uid: UInt32, gid: UInt32)? {
         var uid: UInt32 = 0
         var gid: UInt32 = 0
-        return CLibEv_cmsg_get_credentials(&headers[index].msg_hdr, &uid, &gid) != 0 ? (uid, gid) : nil
+        return vector.withHeader(index, { CLibEv_cmsg_get_credentials($0, &uid, &gid) }) != 0 ? (uid, gid) : nil
     }
 
     /// Makes datagram `index` read as longer than any message, so the commit skips it (it was
     /// a request, answered already).
-    func markNotAMessage(_ index: Int) { headers[index].msg_len = UInt32.max }
+    func markNotAMessage(_ index: Int) { vector.setLength(index, UInt32.max) }
 
     /// Receives up to `count` datagrams into the prepared buffers (descriptors close-on-exec).
     func receive(fd: Int32, count: Int) throws(SyscallError) -> IOResult<Int32> {
-        try system_recvmmsg(fd, headers, count, flags: Int32(MSG_TRUNC) | Int32(MSG_CMSG_CLOEXEC))
+        try vector.receive(fd, count: count, flags: Int32(MSG_TRUNC) | Int32(MSG_CMSG_CLOEXEC))
     }
 }
