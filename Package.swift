@@ -17,6 +17,19 @@ import PackageDescription
 //
 // The core library (MailslotEngine and below) carries no service framework and no HTTP
 // server: an embedder opts into each.
+// MAILSLOT_SANITIZER_BUILD=address|thread (scripts/sanitize.sh) declares only the libraries and
+// the test targets that sanitizer runs: no CLI, no load tester, no Prometheus, and for
+// AddressSanitizer no service lifecycle either (ThreadSanitizer runs its graceful-shutdown
+// tests). The sanitizer builds then skip the CLI's dependency graph (ArgumentParser,
+// Prometheus, FlyingFox, HdrHistogram; for ASan also swift-collections and
+// swift-async-algorithms), over a third of each build. The tests find the `mailslot` processes
+// they start in the debug build (MAILSLOT_TOOLS_DIRECTORY).
+let sanitizer = Context.environment["MAILSLOT_SANITIZER_BUILD"]
+/// Only outside the sanitizer subsets.
+func full<T>(_ items: [T]) -> [T] { sanitizer == nil ? items : [] }
+/// Only where the service lifecycle is built (everywhere but the ASan subset).
+func lifecycle<T>(_ items: [T]) -> [T] { sanitizer == "address" ? [] : items }
+
 let package = Package(
     name: "swift-mailslot",
     products: [
@@ -24,23 +37,27 @@ let package = Package(
         .library(name: "MailslotRing", targets: ["MailslotRing"]),
         .library(name: "MailslotWire", targets: ["MailslotWire"]),
         .library(name: "MailslotEngine", targets: ["MailslotEngine"]),
-        .library(name: "MailslotServiceLifecycle", targets: ["MailslotServiceLifecycle"]),
-        .library(name: "MailslotPrometheus", targets: ["MailslotPrometheus"]),
-        .library(name: "MailslotLoadTest", targets: ["MailslotLoadTest"]),
         // Process spawning, the monotonic clock, JSON quoting and file reading for the tools,
         // tests and benchmarks: one copy of each. Internal helpers, not a stable API.
         .library(name: "MailslotSupport", targets: ["MailslotSupport"]),
+    ] + lifecycle([
+        .library(name: "MailslotServiceLifecycle", targets: ["MailslotServiceLifecycle"]),
+    ]) + full([
+        .library(name: "MailslotPrometheus", targets: ["MailslotPrometheus"]),
+        .library(name: "MailslotLoadTest", targets: ["MailslotLoadTest"]),
         .executable(name: "mailslot", targets: ["mailslot"]),
-    ],
+    ]),
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // The engine logs what it cannot report through a return value (failed receives,
         // relays, forwards; corrupt shared-memory rings), rate-limited: a small, standard API.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Counters and gauges for whatever metrics backend the embedding service bootstraps.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+    ] + lifecycle([
         // Graceful shutdown in a ServiceGroup (SIGTERM): MailslotServiceLifecycle only.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ]) + full([
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // /metrics for `serve|relay --metrics` and embedders who want it: MailslotPrometheus
         // only. FlyingFox serves HTTP on plain non-blocking sockets (no SwiftNIO): a first
         // build costs seconds, where an NIO-based server costs minutes in each of CI's three
@@ -51,7 +68,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // One-way latency histograms of `mailslot loadtest` (MailslotLoadTest only).
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
-    ],
+    ]),
     targets: [
         .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
         .target(name: "MailslotCore"),
@@ -66,10 +83,31 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        .target(name: "MailslotTestSupport", dependencies: ["MailslotSupport"], path: "Tests/MailslotTestSupport"),
+        .testTarget(name: "MailslotRingTests", dependencies: ["MailslotRing", "MailslotSupport", "MailslotTestSupport"]),
+        .testTarget(
+            name: "MailslotEngineTests",
+            dependencies: [
+                "MailslotEngine", "MailslotTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ] + full(["mailslot", "mailslot-netlogon-responder"]),
+            exclude: ["Interop"]
+        ),
+    ] + lifecycle([
         .target(
             name: "MailslotServiceLifecycle",
             dependencies: ["MailslotEngine", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
+        .testTarget(
+            name: "MailslotServiceLifecycleTests",
+            dependencies: [
+                "MailslotServiceLifecycle", "MailslotTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ] + full(["mailslot", "mailslot-example-service"])
+        ),
+    ]) + full([
         .target(
             name: "MailslotPrometheus",
             dependencies: [
@@ -101,30 +139,11 @@ let package = Package(
         ),
         // An example on the public API only: the NETLOGON responder smbtorture talks to.
         .executableTarget(name: "mailslot-netlogon-responder", dependencies: ["MailslotEngine", "MailslotSupport"]),
-        .target(name: "MailslotTestSupport", dependencies: ["MailslotSupport"], path: "Tests/MailslotTestSupport"),
         .testTarget(name: "MailslotCoreTests", dependencies: ["MailslotCore"]),
-        .testTarget(name: "MailslotRingTests", dependencies: ["MailslotRing", "MailslotSupport", "MailslotTestSupport"]),
         .testTarget(name: "MailslotWireTests", dependencies: ["MailslotWire"], exclude: ["Vectors", "Fuzz"]),
-        .testTarget(
-            name: "MailslotEngineTests",
-            dependencies: [
-                "MailslotEngine", "MailslotTestSupport", "mailslot", "mailslot-netlogon-responder",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
-            ],
-            exclude: ["Interop"]
-        ),
         .testTarget(
             name: "MailslotLoadTestTests",
             dependencies: ["MailslotLoadTest", "MailslotTestSupport", "mailslot"]
         ),
-        .testTarget(
-            name: "MailslotServiceLifecycleTests",
-            dependencies: [
-                "MailslotServiceLifecycle", "MailslotTestSupport", "mailslot", "mailslot-example-service",
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
-            ]
-        ),
-    ]
+    ])
 )

@@ -39,12 +39,25 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["SwiftNIOBaseline"])),
             ]
         ),
+        // The steady-state workloads: timed by MailslotMicro, their allocations counted by
+        // mailslot-gates.
+        .target(
+            name: "MicroWorkloads",
+            dependencies: [
+                .product(name: "MailslotEngine", package: "swift-mailslot"),
+                .product(name: "MailslotRing", package: "swift-mailslot"),
+            ]
+        ),
+        // The malloc gates of the test command (scripts/bench-gates.sh): its own allocation
+        // counter (CMallocCounter), so the gates build nothing beyond the engine and the soak's.
+        .target(name: "CMallocCounter"),
+        .executableTarget(name: "mailslot-gates", dependencies: ["CMallocCounter", "MicroWorkloads"]),
         .executableTarget(
             name: "MailslotMicro",
             dependencies: [
+                "MicroWorkloads",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "MailslotEngine", package: "swift-mailslot"),
-                .product(name: "MailslotRing", package: "swift-mailslot"),
             ],
             path: "Benchmarks/MailslotMicro",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Glibc
 @testable import MailslotEngine
 import MailslotTestSupport
@@ -57,9 +58,25 @@ struct EngineMetricsTests {
         #expect(try metrics.expectCounter("mailslot_network_datagrams_dropped_total", [("cause", "malformed")]).totalValue == 3)
     }
 
-    @Test("with no backend bootstrapped and none configured, the engine keeps no metrics at all")
+    @Test("with no backend configured the engine reports to the bootstrapped one; with none bootstrapped either, it keeps no metrics at all")
     func noBackendNoWork() throws {
+        // Bootstrapped (the global factory is a real backend): it is used.
+        let global = TestMetrics()
+        let reporting = try #require(EngineMetrics.make(nil, bootstrapped: global))
+        var totals = MailslotStatistics()
+        totals.received = 7
+        reporting.report(totals: totals, network: nil, open: 2, queuedMessages: 0, queuedBytes: 0)
+        #expect(try global.expectCounter("mailslot_messages_received_total").totalValue == 7)
+        #expect(try global.expectGauge("mailslot_open_mailslots").lastValue == 2)
+        // Nothing bootstrapped (swift-metrics' no-op factory): no metrics object, so no counter,
+        // gauge or per-sweep report is ever made.
+        #expect(EngineMetrics.make(nil, bootstrapped: NOOPMetricsHandler.instance) == nil)
+        // This test process bootstraps nothing: an engine made here keeps none, and its report
+        // reaches no backend.
         let engine = try MailslotEngine()
         #expect(engine.metrics == nil)
+        let server = try engine.createMailslot(MailslotName(localPath: uniqueMailslotPath("nometrics")), readTimeout: .immediate)
+        engine.reportMetrics()
+        server.close()
     }
 }

@@ -25,7 +25,7 @@ struct RateLimitedLogTests {
     @Test("1,000 failures of one kind in a burst make one warning; the next report says how many were held back")
     func oneWarningPerInterval() {
         let capture = Capture()
-        var log = RateLimitedLog(logger: Logger(label: "test") { _ in capture }, interval: 10)
+        let log = RateLimitedLog(logger: Logger(label: "test") { _ in capture }, interval: 10)
         for index in 0..<1000 { log.warning(.relayFailed, "relay \(index) failed", now: 100 + Double(index) / 1000) }
         log.warning(.receiveFailed, "another kind", now: 100.5)
         #expect(capture.messages.map(\.1) == ["relay 0 failed", "another kind"])

@@ -157,8 +157,13 @@ public struct SpawnError: Error {
 public enum MailslotBinary {
     public static var path: String { sibling("mailslot") }
 
-    /// Another executable of the package, built beside the test bundle.
+    /// Another executable of the package, built beside the test bundle, or in
+    /// `MAILSLOT_TOOLS_DIRECTORY` when that is set (the sanitizer builds, which build no
+    /// executables, use the debug build's: scripts/sanitize.sh).
     public static func sibling(_ name: String) -> String {
+        if let directory = getenv("MAILSLOT_TOOLS_DIRECTORY").map({ String(cString: $0) }), !directory.isEmpty {
+            return directory + "/" + name
+        }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = buffer.withUnsafeMutableBytes { readlink("/proc/self/exe", $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) }
         let executable = String(decoding: buffer[0..<max(0, count)], as: UTF8.self)

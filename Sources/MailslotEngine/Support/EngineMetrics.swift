@@ -48,12 +48,11 @@ final class EngineMetrics {
         ]
     }
 
-    /// Metrics through `factory`; `nil` when there is nowhere to send them (no factory given and
-    /// none bootstrapped).
-    static func make(_ factory: (any MetricsFactory)?) -> EngineMetrics? {
+    /// Metrics through `factory`, else through the `bootstrapped` one (swift-metrics' global
+    /// factory); `nil` when there is nowhere to send them (none given and none bootstrapped).
+    static func make(_ factory: (any MetricsFactory)?, bootstrapped: any MetricsFactory = MetricsSystem.factory) -> EngineMetrics? {
         if let factory { return EngineMetrics(factory: factory) }
-        let global = MetricsSystem.factory
-        return global is NOOPMetricsHandler ? nil : EngineMetrics(factory: global)
+        return bootstrapped is NOOPMetricsHandler ? nil : EngineMetrics(factory: bootstrapped)
     }
 
     private init(factory: any MetricsFactory) {
