@@ -94,7 +94,7 @@ extension MailslotEngine {
         record.statistics.delivered &+= 1
         record.statistics.deliveredBytes &+= UInt64(payload.count)
         record.borrowed = true
-        if let bytesHandler = record.bytesHandler { bytesHandler(payload) } else { record.handler?(payload, origin) }
+        if let bytesHandler = record.bytesHandler { bytesHandler(payload.bytes) } else { record.handler?(payload.bytes, origin) }
         record.borrowed = false
         // What the callback let in meanwhile (a nested loop run, a queued read) is served now.
         if record.isOpen, !record.ring.isEmpty || record.liveWaiters > 0 { deliver(record) }

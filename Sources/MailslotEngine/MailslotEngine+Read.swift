@@ -99,9 +99,9 @@ extension MailslotEngine {
     private func deliverToCallback(_ record: SlotRecord, sharedMemoryBudget budget: inout Int) -> CallbackRun {
         guard let handler = record.handler else { return .again }
         if let bytesHandler = record.bytesHandler {
-            return runCallback(record, budget: &budget) { bytes in bytesHandler(bytes) }
+            return runCallback(record, budget: &budget) { bytes in bytesHandler(bytes.bytes) }
         }
-        return runCallback(record, budget: &budget) { bytes in handler(bytes, record.nextOrigin) }
+        return runCallback(record, budget: &budget) { bytes in handler(bytes.bytes, record.nextOrigin) }
     }
 
     /// The loop of ``deliverToCallback(_:sharedMemoryBudget:)`` for one callback (`call`, not
@@ -138,7 +138,7 @@ extension MailslotEngine {
     /// - Throws: ``/MailslotCore/MailslotError/busy(_:)`` when the mailslot's next message is already being
     ///   handled (a read from inside its own callback or `withNextMessage` body).
     func withNextMessage<R>(
-        _ handle: SlotHandle, consume: Bool, _ body: (UnsafeRawBufferPointer) -> R
+        _ handle: SlotHandle, consume: Bool, _ body: (RawSpan) -> R
     ) throws(MailslotError) -> R {
         var record = try self.record(handle)
         let deadline = record.readTimeout.seconds.map { system_monotonicSeconds() + $0 }
@@ -149,7 +149,7 @@ extension MailslotEngine {
             if record.ring.isEmpty { local.ingestKernelQueue(record) }
             if let bytes = record.pinNext(loop: loop) {
                 record.borrowed = true
-                let result = body(bytes)
+                let result = body(bytes.bytes)
                 record.borrowed = false
                 record.unpin()
                 if consume, table[handle.index] === record { record.consumeNext(bytes: bytes.count) }

@@ -53,8 +53,8 @@ extension MailslotEngine {
 
     /// Sets (or clears) a mailslot's callback and delivers what is queued to it now.
     func setHandler(
-        _ handle: SlotHandle, _ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?,
-        bytesOnly: ((UnsafeRawBufferPointer) -> Void)?
+        _ handle: SlotHandle, _ handler: ((RawSpan, MessageOrigin?) -> Void)?,
+        bytesOnly: ((RawSpan) -> Void)?
     ) throws(MailslotError) {
         let record = try record(handle)
         record.setHandler(handler, bytesOnly: bytesOnly)

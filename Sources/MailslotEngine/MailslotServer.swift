@@ -52,13 +52,13 @@ public final class MailslotServer {
     ///   `buffer`: it then stays queued.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(MailslotError) -> Int {
         let outcome: Result<Int, MailslotError> = try engine.withNextMessage(handle, consume: false) { message in
-            guard message.count <= buffer.count else {
-                return .failure(.insufficientBuffer(needed: message.count, available: buffer.count))
+            guard message.byteCount <= buffer.count else {
+                return .failure(.insufficientBuffer(needed: message.byteCount, available: buffer.count))
             }
-            if let base = buffer.baseAddress, let source = message.baseAddress {
-                base.copyMemory(from: source, byteCount: message.count)
+            message.withUnsafeBytes { source in
+                if let base = buffer.baseAddress, let start = source.baseAddress { base.copyMemory(from: start, byteCount: source.count) }
             }
-            return .success(message.count)
+            return .success(message.byteCount)
         }
         let length = try outcome.get()
         try engine.consumeNext(handle, bytes: length)
@@ -68,13 +68,13 @@ public final class MailslotServer {
     /// Reads one whole message as a new array, waiting per the read timeout.
     /// - Throws: ``/MailslotCore/MailslotError/timeout`` when no message came in time.
     public func readMessage() throws(MailslotError) -> [UInt8] {
-        try withNextMessage { Array($0) }
+        try withNextMessage { $0.byteArray }
     }
 
     /// Waits per the read timeout for the next message, calls `body` with a borrowed view of it
-    /// (no copy: the bytes are in the ring), then consumes it.
-    /// - Warning: Do not escape the buffer.
-    public func withNextMessage<R>(_ body: (UnsafeRawBufferPointer) -> R) throws(MailslotError) -> R {
+    /// (no copy: the bytes are in the ring), then consumes it. The view cannot escape `body`
+    /// (a `RawSpan`); ``/Swift/RawSpan/byteArray`` copies it.
+    public func withNextMessage<R>(_ body: (RawSpan) -> R) throws(MailslotError) -> R {
         try engine.withNextMessage(handle, consume: true, body)
     }
 
@@ -85,19 +85,21 @@ public final class MailslotServer {
     /// `onMessage` (to replace or stop the callback: the next message goes to the new one),
     /// `close()`, and reads of other mailslots. A blocking read of this same mailslot fails with
     /// ``/MailslotCore/MailslotError/busy(_:)``: its next message is the one being handled.
-    /// - Warning: Do not escape the buffer passed to `handler`.
-    public func onMessage(_ handler: ((UnsafeRawBufferPointer) -> Void)?) throws(MailslotError) {
+    ///
+    /// The message is a `RawSpan`, a view into the ring that cannot outlive the call: copy it
+    /// (``/Swift/RawSpan/byteArray``, ``/Swift/RawSpan/utf8Text``) to keep it.
+    public func onMessage(_ handler: ((RawSpan) -> Void)?) throws(MailslotError) {
         try setCallback(handler.map { handler in { bytes, _ in handler(bytes) } }, bytesOnly: handler)
     }
 
     /// As ``onMessage(_:)``, with each message's origin: where a message from another
     /// computer came from (`nil` for local messages).
-    public func onMessageWithOrigin(_ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?) throws(MailslotError) {
+    public func onMessageWithOrigin(_ handler: ((RawSpan, MessageOrigin?) -> Void)?) throws(MailslotError) {
         try setCallback(handler, bytesOnly: nil)
     }
 
     private func setCallback(
-        _ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?, bytesOnly: ((UnsafeRawBufferPointer) -> Void)?
+        _ handler: ((RawSpan, MessageOrigin?) -> Void)?, bytesOnly: ((RawSpan) -> Void)?
     ) throws(MailslotError) {
         try engine.setHandler(handle, handler, bytesOnly: bytesOnly)
     }

@@ -13,10 +13,10 @@ final class SlotRecord {
     // first cache line, then the ring's counts and the statistics. Over thousands of mailslots
     // each message then touches three lines of its record, not five.
     /// The loop-thread callback that takes every message, borrowed, with its origin.
-    @exclusivity(unchecked) var handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?
+    @exclusivity(unchecked) var handler: ((RawSpan, MessageOrigin?) -> Void)?
     /// The callback when it takes the bytes alone (``MailslotServer/onMessage(_:)``): called
     /// without looking up an origin.
-    @exclusivity(unchecked) var bytesHandler: ((UnsafeRawBufferPointer) -> Void)?
+    @exclusivity(unchecked) var bytesHandler: ((RawSpan) -> Void)?
     /// `false` once the slot is closed (cheaper than looking the slot up again after every
     /// callback, which may close it).
     @exclusivity(unchecked) var isOpen = true
@@ -121,7 +121,7 @@ final class SlotRecord {
     }
 
     /// Sets (or clears) the callback; `bytesOnly` when it takes no origin.
-    func setHandler(_ handler: ((UnsafeRawBufferPointer, MessageOrigin?) -> Void)?, bytesOnly: ((UnsafeRawBufferPointer) -> Void)?) {
+    func setHandler(_ handler: ((RawSpan, MessageOrigin?) -> Void)?, bytesOnly: ((RawSpan) -> Void)?) {
         self.handler = handler
         bytesHandler = bytesOnly
         handlerGeneration &+= 1

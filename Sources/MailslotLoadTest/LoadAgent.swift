@@ -41,7 +41,7 @@ public final class LoadAgent {
     /// The counters of the agent's mailslot (what the engine delivered and dropped).
     public var statistics: MailslotStatistics { (try? server.statistics()) ?? MailslotStatistics() }
 
-    private func take(_ bytes: UnsafeRawBufferPointer, origin: MessageOrigin?) {
+    private func take(_ bytes: RawSpan, origin: MessageOrigin?) {
         if let stamp = LoadStamp(bytes) {
             let now = realTimeNanoseconds()
             let latency = now >= stamp.sentNanoseconds ? (now - stamp.sentNanoseconds) / 1000 : nil

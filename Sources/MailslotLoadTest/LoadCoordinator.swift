@@ -115,7 +115,7 @@ public final class LoadCoordinator {
         client = try MailslotClient(named: "\\\\\(options.network.domain)\\mailslot\\\(LoadProtocol.agentMailslot)", network: options.network)
         let slot = try engine.createMailslot(named: LoadProtocol.reportMailslotLocal)
         try slot.onMessage { [unowned self] bytes in
-            guard let part = AgentReport.part(bytes) else {
+            guard let part = AgentReport.part(bytes.byteArray) else {
                 malformedReports += 1
                 return
             }

@@ -48,14 +48,14 @@ public struct LoadStamp: Hashable, Sendable {
         buffer.storeBytes(of: sentNanoseconds.littleEndian, toByteOffset: 20, as: UInt64.self)
     }
 
-    /// Reads a stamp; `nil` when `bytes` is not a load message.
-    public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= Self.size, bytes[0] == 0x4D, bytes[1] == 0x53, bytes[2] == 0x4C, bytes[3] == 0x54 else { return nil }
-        run = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        step = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
-        sender = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 10, as: UInt16.self))
-        sequence = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
-        sentNanoseconds = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 20, as: UInt64.self))
+    /// Reads a stamp; `nil` when `message` is not a load message.
+    public init?(_ message: RawSpan) {
+        guard message.byteCount >= Self.size, message.littleEndian(UInt32.self, at: 0) == 0x544C_534D else { return nil }  // "MSLT"
+        run = message.littleEndian(UInt32.self, at: 4)
+        step = message.littleEndian(UInt16.self, at: 8)
+        sender = message.littleEndian(UInt16.self, at: 10)
+        sequence = message.littleEndian(UInt64.self, at: 12)
+        sentNanoseconds = message.littleEndian(UInt64.self, at: 20)
     }
 }
 
@@ -113,15 +113,15 @@ public struct ControlMessage: Hashable, Sendable {
         return bytes
     }
 
-    /// Reads a control message; `nil` when `bytes` is not one.
-    public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count >= Self.size, bytes[0] == 0x4D, bytes[1] == 0x53, bytes[2] == 0x4C, bytes[3] == 0x43,
-            let kind = Kind(rawValue: bytes[10])
+    /// Reads a control message; `nil` when `message` is not one.
+    public init?(_ message: RawSpan) {
+        guard message.byteCount >= Self.size, message.littleEndian(UInt32.self, at: 0) == 0x434C_534D,  // "MSLC"
+            let kind = Kind(rawValue: message.littleEndian(UInt8.self, at: 10))
         else { return nil }
-        run = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4, as: UInt32.self))
-        step = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+        run = message.littleEndian(UInt32.self, at: 4)
+        step = message.littleEndian(UInt16.self, at: 8)
         self.kind = kind
-        sent = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 12, as: UInt64.self))
+        sent = message.littleEndian(UInt64.self, at: 12)
     }
 }
 
@@ -133,4 +133,11 @@ public enum LoadProtocol {
     public static let reportMailslot = "\\MAILSLOT\\LOADTEST\\REPORT"
     /// The same, as the coordinator creates it.
     public static let reportMailslotLocal = "\\\\.\\mailslot\\loadtest\\report"
+}
+
+extension RawSpan {
+    /// The little-endian integer at `offset` (any alignment); the caller checked the length.
+    @inline(__always) func littleEndian<T: FixedWidthInteger & BitwiseCopyable>(_: T.Type, at offset: Int) -> T {
+        T(littleEndian: unsafeLoadUnaligned(fromByteOffset: offset, as: T.self))
+    }
 }

@@ -161,7 +161,14 @@ public struct SharedRingReader: ~Copyable {
                 reset()
                 return .empty
             }
-            if queued == 0 { return .empty }
+            if queued == 0 {
+                // Empty. The published `head` must still be ours: one written over (by a writer
+                // that scribbles) makes every writer see a corrupt ring and fall back to the
+                // socket for good, while this reader, which keeps its own `head`, would never
+                // notice. It is put right by a reset, counted like any other.
+                if region.head.pointee.load(ordering: .relaxed) != head { reset() }
+                return .empty
+            }
             let header = RecordHeader(word: region.header(at: head).pointee.load(ordering: .acquiring))
             guard let state = header.state else {
                 reset()

@@ -62,7 +62,18 @@ public struct MailslotDatagram: Sendable, Hashable {
     /// Decodes a datagram, checking every length and offset against it (the nmbd rules of
     /// mailslot-spec C.3, plus fragment and size checks).
     /// - Throws: a ``WireError`` for anything that is not one well-formed mailslot write.
+    public static func decode(_ span: RawSpan) throws(WireError) -> MailslotDatagram {
+        try decode(Span<UInt8>(_bytes: span))
+    }
+
+    /// As ``decode(_:)-(RawSpan)``, from a buffer pointer.
+    @available(*, deprecated, message: "pass a RawSpan (the buffer's `bytes`)")
     public static func decode(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> MailslotDatagram {
+        try decode(bytes.bytes)
+    }
+
+    /// The decoder, over the datagram's bytes (every index is checked against the span).
+    static func decode(_ bytes: Span<UInt8>) throws(WireError) -> MailslotDatagram {
         let count = bytes.count
         guard count >= 14 else { throw .truncated(field: "NetBIOS header") }
         guard let type = DatagramType(rawValue: bytes[0]) else { throw .unsupportedMessageType(bytes[0]) }
@@ -115,15 +126,24 @@ public struct MailslotDatagram: Sendable, Hashable {
     }
 
     /// The mailslot name (`\MAILSLOT\…`) from the datagram it was decoded from.
+    public func mailslotName(in span: RawSpan) -> String {
+        let bytes = Span<UInt8>(_bytes: span)
+        var name: [UInt8] = []
+        for index in mailslotNameRange where index < bytes.count { name.append(bytes[index]) }
+        return String(decoding: name, as: UTF8.self)
+    }
+
+    /// As ``mailslotName(in:)-(RawSpan)``, from a buffer pointer.
+    @available(*, deprecated, message: "pass a RawSpan (the buffer's `bytes`)")
     public func mailslotName(in bytes: UnsafeRawBufferPointer) -> String {
-        String(decoding: UnsafeRawBufferPointer(rebasing: bytes[mailslotNameRange]), as: UTF8.self)
+        mailslotName(in: bytes.bytes)
     }
 
     /// `\MAILSLOT\`, upper-case (built once: the decoder allocates nothing per datagram).
     static let mailslotPrefix: [UInt8] = Array("\\MAILSLOT\\".utf8)
 
     /// Whether `bytes[start..<end]` starts with `\MAILSLOT\` (any case) and has more after it.
-    static func hasMailslotPrefix(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+    static func hasMailslotPrefix(_ bytes: Span<UInt8>, _ start: Int, _ end: Int) -> Bool {
         let prefix = mailslotPrefix
         guard end - start > prefix.count else { return false }
         for index in 0..<prefix.count {
@@ -135,7 +155,7 @@ public struct MailslotDatagram: Sendable, Hashable {
     }
 }
 
-extension UnsafeRawBufferPointer {
+extension Span<UInt8> {
     @inline(__always) func loadBigEndian16(_ offset: Int) -> UInt16 { UInt16(self[offset]) << 8 | UInt16(self[offset + 1]) }
     @inline(__always) func loadLittleEndian16(_ offset: Int) -> UInt16 { UInt16(self[offset + 1]) << 8 | UInt16(self[offset]) }
     @inline(__always) func loadBigEndian32(_ offset: Int) -> UInt32 {

@@ -48,9 +48,7 @@ public struct MailslotWriteEncoder: Sendable {
     /// - Throws: ``WireError/badMailslotName`` or ``WireError/tooLarge(size:limit:)``.
     public func validate(dataLength: Int) throws(WireError) {
         let name = nameBytes
-        let valid = name.withUnsafeBytes { bytes in
-            MailslotDatagram.hasMailslotPrefix(bytes, 0, bytes.count) && bytes.allSatisfy { $0 > 0 && $0 < 0x80 }
-        }
+        let valid = MailslotDatagram.hasMailslotPrefix(name.span, 0, name.count) && name.allSatisfy { $0 > 0 && $0 < 0x80 }
         guard valid else { throw .badMailslotName }
         if type.isGroup, dataLength > MailslotDatagram.groupDataLimit {
             throw .tooLarge(size: dataLength, limit: MailslotDatagram.groupDataLimit)

@@ -26,9 +26,10 @@ package enum NameQuery {
         return bytes
     }
 
-    /// The addresses in a positive response to query `id` for `name`; `nil` if `bytes` is not
+    /// The addresses in a positive response to query `id` for `name`; `nil` if `response` is not
     /// one (another id, a negative answer, or malformed).
-    package static func addresses(inResponse bytes: UnsafeRawBufferPointer, id: UInt16, name: NetBIOSName) -> [UInt32]? {
+    package static func addresses(inResponse response: RawSpan, id: UInt16, name: NetBIOSName) -> [UInt32]? {
+        let bytes = Span<UInt8>(_bytes: response)
         guard bytes.count >= 12, bytes.loadBigEndian16(0) == id else { return nil }
         let flags = bytes.loadBigEndian16(2)
         guard flags & 0x8000 != 0, flags & 0x000F == 0, bytes.loadBigEndian16(6) >= 1 else { return nil }

@@ -149,26 +149,35 @@ public struct NetBIOSName: Hashable, Sendable, CustomStringConvertible {
         return at + 1
     }
 
-    /// Reads an encoded name at `offset` of `bytes`, which ends at `end`.
+    /// Reads an encoded name at `offset` of `span`, which ends at `end` (at most its length).
     /// - Returns: the name and the offset after it.
+    public static func decode(_ span: RawSpan, at offset: Int, end: Int, field: String) throws(WireError) -> (NetBIOSName, Int) {
+        try decode(Span<UInt8>(_bytes: span), at: offset, end: min(end, span.byteCount), field: field)
+    }
+
+    /// As ``decode(_:at:end:field:)-(RawSpan,_,_,_)``, from a buffer pointer.
+    @available(*, deprecated, message: "pass a RawSpan (the buffer's `bytes`)")
     public static func decode(
         _ bytes: UnsafeRawBufferPointer, at offset: Int, end: Int, field: String
     ) throws(WireError) -> (NetBIOSName, Int) {
+        try decode(bytes.bytes, at: offset, end: end, field: field)
+    }
+
+    /// The decoder, over the datagram's bytes.
+    static func decode(_ bytes: Span<UInt8>, at offset: Int, end: Int, field: String) throws(WireError) -> (NetBIOSName, Int) {
         guard offset + 34 <= end else { throw .truncated(field: field) }
-        guard bytes[offset] == 0x20, let base = bytes.baseAddress else {
-            throw .badName("\(field): length byte \(bytes[offset]), not 32")
-        }
+        guard bytes[offset] == 0x20 else { throw .badName("\(field): length byte \(bytes[offset]), not 32") }
         // 32 letters 'A'…'P', two per byte (RFC 1001 first-level encoding), read in place;
         // one check for all of them at the end (a letter outside the range sets a high bit).
-        let encoded = base + offset + 1
+        let encoded = offset + 1
         var low: UInt64 = 0
         var high: UInt64 = 0
         var outside: UInt8 = 0
         for index in 0..<8 {
-            let first = encoded.load(fromByteOffset: 2 * index, as: UInt8.self) &- 0x41
-            let second = encoded.load(fromByteOffset: 2 * index + 1, as: UInt8.self) &- 0x41
-            let third = encoded.load(fromByteOffset: 16 + 2 * index, as: UInt8.self) &- 0x41
-            let fourth = encoded.load(fromByteOffset: 17 + 2 * index, as: UInt8.self) &- 0x41
+            let first = bytes[encoded + 2 * index] &- 0x41
+            let second = bytes[encoded + 2 * index + 1] &- 0x41
+            let third = bytes[encoded + 16 + 2 * index] &- 0x41
+            let fourth = bytes[encoded + 17 + 2 * index] &- 0x41
             outside |= first | second | third | fourth
             low |= UInt64(first << 4 | second) << (8 * UInt64(index))
             high |= UInt64(third << 4 | fourth) << (8 * UInt64(index))
@@ -185,9 +194,14 @@ public struct NetBIOSName: Hashable, Sendable, CustomStringConvertible {
             guard length <= 63, at + length <= end else { throw .badName("\(field): bad scope label") }
             // Printable ASCII without dots, as names are: anything else would not survive the
             // trip through `scope` (a String) and back onto the wire.
-            let label = UnsafeRawBufferPointer(rebasing: bytes[at..<(at + length)])
-            guard label.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x2E }) else {
-                throw .badName("\(field): scope label with a byte outside printable ASCII, or a dot")
+            var label: [UInt8] = []
+            label.reserveCapacity(length)
+            for index in at..<(at + length) {
+                let byte = bytes[index]
+                guard byte > 0x20 && byte < 0x7F && byte != 0x2E else {
+                    throw .badName("\(field): scope label with a byte outside printable ASCII, or a dot")
+                }
+                label.append(byte)
             }
             total += length + 1
             guard total <= 255 else { throw .badName("\(field): longer than 255 bytes") }

@@ -95,13 +95,14 @@ struct LogonPrimaryQuery {
     let computerName: String
     let replyMailslot: String
 
-    init?(_ message: UnsafeRawBufferPointer) {
-        guard message.count >= 4, message[0] == 0x07, message[1] == 0x00 else { return nil }
+    init?(_ message: RawSpan) {
+        let bytes = message.byteArray
+        guard bytes.count >= 4, bytes[0] == 0x07, bytes[1] == 0x00 else { return nil }
         var at = 2
         func cString() -> String? {
-            guard let end = message[at...].firstIndex(of: 0) else { return nil }
+            guard let end = bytes[at...].firstIndex(of: 0) else { return nil }
             defer { at = end + 1 }
-            return String(decoding: message[at..<end], as: UTF8.self)
+            return String(decoding: bytes[at..<end], as: UTF8.self)
         }
         guard let computer = cString(), let mailslot = cString(), mailslot.uppercased().hasPrefix("\\MAILSLOT\\") else { return nil }
         computerName = computer

@@ -178,8 +178,8 @@ final class ServeSession {
 
     /// One message: printed, counted; at the limit the callback is removed, so later messages
     /// stay queued (and are counted as unread at close) instead of being consumed unprinted.
-    private func take(_ bytes: UnsafeRawBufferPointer, origin: MessageOrigin?) {
-        print(MessagePrinter.line(for: Array(bytes), format: format, name: name, origin: origin))
+    private func take(_ bytes: RawSpan, origin: MessageOrigin?) {
+        print(MessagePrinter.line(for: bytes.byteArray, format: format, name: name, origin: origin))
         received += 1
         lastMessage = now()
         if let limit, received >= limit {

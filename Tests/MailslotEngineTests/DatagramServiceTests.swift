@@ -51,7 +51,7 @@ struct DatagramServiceTests {
         let path = uniqueMailslotPath("uni")
         let server = try engine.createMailslot(MailslotName(localPath: path))
         var got: [([UInt8], MessageOrigin?)] = []
-        try server.onMessageWithOrigin { got.append((Array($0), $1)) }
+        try server.onMessageWithOrigin { got.append(($0.byteArray, $1)) }
         let hosts = Self.hostsFile("127.0.0.1 receiver\n")
         let client = try MailslotClient(
             MailslotName("\\\\RECEIVER\\mailslot\\" + path), network: Self.network("SENDER", port: port, hostsFile: hosts))
@@ -93,7 +93,7 @@ struct DatagramServiceTests {
         let path = uniqueMailslotPath("rbatch")
         let server = try engine.createMailslot(MailslotName(localPath: path))
         var got: [[UInt8]] = []
-        try server.onMessage { got.append(Array($0)) }
+        try server.onMessage { got.append($0.byteArray) }
         let hosts = Self.hostsFile("127.0.0.1 RECEIVER\n")
         let client = try MailslotClient(
             MailslotName("\\\\RECEIVER\\mailslot\\" + path), network: Self.network("SENDER", port: port, hostsFile: hosts))

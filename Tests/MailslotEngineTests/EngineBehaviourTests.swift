@@ -13,7 +13,7 @@ struct EngineBehaviourTests {
         let slot = try name("callback")
         let server = try engine.createMailslot(slot)
         var seen: [[UInt8]] = []
-        try server.onMessage { seen.append(Array($0)) }
+        try server.onMessage { seen.append($0.byteArray) }
         let client = try MailslotClient(slot)
         for index in 0..<50 {
             // The kernel queues only net.unix.max_dgram_qlen datagrams (10 by default) while
@@ -202,7 +202,7 @@ struct EngineBehaviourTests {
         let slot = try name("borrow")
         let server = try engine.createMailslot(slot, readTimeout: .immediate)
         try MailslotClient(slot).write("view")
-        let length = try server.withNextMessage { $0.count }
+        let length = try server.withNextMessage { $0.byteCount }
         #expect(length == 4)
         #expect(try server.info().messageCount == 0)
     }
@@ -271,7 +271,7 @@ struct EngineLoopTests {
         let slot = try MailslotName(localPath: uniqueMailslotPath("until"))
         let server = try engine.createMailslot(slot)
         var received: [String] = []
-        try server.onMessage { received.append(String(decoding: $0, as: UTF8.self)) }
+        try server.onMessage { received.append($0.utf8Text) }
         // Another thread writes 5 messages 30 ms apart: the loop is idle between them, so a run
         // that returned when idle (or ignored the condition) would come back short.
         let writer = TestThread {

@@ -56,7 +56,7 @@ struct FlowControlTests {
         let slot = try name("batch")
         let server = try engine.createMailslot(slot, readTimeout: .immediate)
         var seen: [[UInt8]] = []
-        try server.onMessage { seen.append(Array($0)) }
+        try server.onMessage { seen.append($0.byteArray) }
         let client = try MailslotClient(slot)
         let batch = MailslotWriteBatch(capacity: 8, maxMessageSize: 64)
         for index in 0..<8 {

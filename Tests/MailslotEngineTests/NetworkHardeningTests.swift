@@ -79,7 +79,7 @@ struct NetworkHardeningTests {
         let path = "bcast\(getpid() % 100_000)"
         let server = try engine.createMailslot(MailslotName(localPath: path))
         var got: [String] = []
-        try server.onMessage { got.append(String(decoding: $0, as: UTF8.self)) }
+        try server.onMessage { got.append($0.utf8Text) }
         let raw = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))
         defer { system_close(raw) }
         for (domain, text) in [("OTHERDOM", "other"), ("TESTDOM", "ours"), ("*", "everyone")] {

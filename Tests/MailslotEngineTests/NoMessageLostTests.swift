@@ -80,7 +80,7 @@ struct NoMessageLostTests {
             var messages: [Substring] = []
             messages.reserveCapacity(Self.total)
             try server.onMessage { bytes in
-                messages.append(Substring(String(decoding: bytes, as: UTF8.self)))
+                messages.append(Substring(bytes.utf8Text))
                 if messages.count == Self.total { engine.stop() }
             }
             if messages.count < Self.total { engine.run() }

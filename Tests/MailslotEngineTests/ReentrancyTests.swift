@@ -43,7 +43,7 @@ struct ReentrancyTests {
         var fromOther: [[UInt8]] = []
         var seen: [[UInt8]] = []
         try server.onMessage { bytes in
-            seen.append(Array(bytes))
+            seen.append(bytes.byteArray)
             do throws(MailslotError) { _ = try server.readMessage() } catch { errors.append(error) }
             if let message = try? other.readMessage() { fromOther.append(message) }
         }
@@ -60,15 +60,15 @@ struct ReentrancyTests {
         var first: [String] = []
         var second: [String] = []
         try server.onMessage { bytes in
-            first.append(String(decoding: bytes, as: UTF8.self))
-            try? server.onMessage { second.append(String(decoding: $0, as: UTF8.self)) }
+            first.append(bytes.utf8Text)
+            try? server.onMessage { second.append($0.utf8Text) }
         }
         #expect(first == ["1"])
         #expect(second == ["2", "3", "4"])
         let (_, stopping, _) = try self.server("stop", messages: ["1", "2", "3"])
         var taken: [String] = []
         try stopping.onMessage { bytes in
-            taken.append(String(decoding: bytes, as: UTF8.self))
+            taken.append(bytes.utf8Text)
             try? stopping.onMessage(nil)
         }
         #expect(taken == ["1"])
@@ -97,7 +97,7 @@ struct ReentrancyTests {
         let outer = try server.withNextMessage { bytes -> [UInt8] in
             inner = Result { () throws(MailslotError) in try server.readMessage() }
             count = (try? server.info().messageCount) ?? -2
-            return Array(bytes)
+            return bytes.byteArray
         }
         #expect(outer == Array("x".utf8))
         if case .failure(.busy)? = inner {} else { Issue.record("expected busy, got \(String(describing: inner))") }
@@ -117,8 +117,8 @@ struct ReentrancyTests {
         var pinnedStayed = true
         var taken: [String] = []
         try server.onMessage { bytes in
-            let before = Array(bytes)
-            taken.append(String(decoding: bytes, as: UTF8.self))
+            let before = bytes.byteArray
+            taken.append(bytes.utf8Text)
             if taken.count == 1 {
                 // The kernel queue holds few datagrams: a nested loop run receives them into
                 // the pinned ring's free space as they come.
@@ -131,7 +131,7 @@ struct ReentrancyTests {
                 }
                 _ = try? server.info()
             }
-            pinnedStayed = pinnedStayed && Array(bytes) == before
+            pinnedStayed = pinnedStayed && bytes.byteArray == before
         }
         for _ in 0..<100 where taken.count < 101 { engine.runOnce(timeout: 0.02) }
         #expect(pinnedStayed)

@@ -42,7 +42,7 @@ struct RemoteDeliveryTests {
         var gotB: [String] = []
         var nestedReadError: MailslotError?
         try serverA.onMessage { bytes in
-            gotA.append(String(decoding: bytes, as: UTF8.self))
+            gotA.append(bytes.utf8Text)
             guard gotA.count == 1 else { return }
             // Blocks in a nested loop run: the service receives and handles the rest of this
             // batch, and the next, while the first message is still being handled.
@@ -69,7 +69,7 @@ struct RemoteDeliveryTests {
         let server = try engine.createMailslot(MailslotName(localPath: path))
         var got: [String] = []
         try server.onMessage { bytes in
-            got.append(String(decoding: bytes, as: UTF8.self))
+            got.append(bytes.utf8Text)
             engine.stopDatagramService()
         }
         try send(to: [path], rounds: 2, perBatch: 10, port: port)
@@ -89,7 +89,7 @@ struct RemoteDeliveryTests {
         let path = uniqueMailslotPath("cutMax")
         let server = try engine.createMailslot(MailslotName(localPath: path), maxMessageSize: 2)
         var got: [String] = []
-        try server.onMessage { got.append(String(decoding: $0, as: UTF8.self)) }
+        try server.onMessage { got.append($0.utf8Text) }
         try send(to: [path], rounds: 1, perBatch: 20, port: port)  // a0…a9 fit, a10…a19 do not
         run(engine) { (engine.datagramStatistics?.received ?? 0) == 20 }
         #expect(got == (0..<10).map { "a\($0)" })

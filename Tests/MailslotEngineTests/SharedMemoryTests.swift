@@ -285,7 +285,7 @@ struct SharedMemoryTests {
         var next = 0
         var outOfOrder = 0
         try server.onMessage { bytes in
-            if Int(String(decoding: bytes, as: UTF8.self)) != next { outOfOrder += 1 }
+            if Int(bytes.utf8Text) != next { outOfOrder += 1 }
             next += 1
         }
         let count = 20_000

@@ -10,13 +10,14 @@ struct ReportCodecTests {
         var buffer = [UInt8](repeating: 0xEE, count: 424)
         let stamp = LoadStamp(run: 0xDEAD_BEEF, step: 7, sender: 2, sequence: 1 << 40 | 5, sentNanoseconds: 1_700_000_000_123_456_789)
         buffer.withUnsafeMutableBytes { stamp.write(into: $0) }
-        #expect(buffer.withUnsafeBytes { LoadStamp($0) } == stamp)
-        #expect(buffer.withUnsafeBytes { ControlMessage($0) } == nil)
+        #expect(LoadStamp(buffer.span.bytes) == stamp)
+        #expect(ControlMessage(buffer.span.bytes) == nil)
         let control = ControlMessage(run: 42, step: 3, kind: .endOfStep, sent: 123_456)
         #expect(control.bytes.count == ControlMessage.size)
-        #expect(control.bytes.withUnsafeBytes { ControlMessage($0) } == control)
-        #expect(control.bytes.withUnsafeBytes { LoadStamp($0) } == nil)
-        #expect(Array("MSLT short".utf8).withUnsafeBytes { LoadStamp($0) } == nil)
+        #expect(ControlMessage(control.bytes.span.bytes) == control)
+        #expect(LoadStamp(control.bytes.span.bytes) == nil)
+        let short = Array("MSLT short".utf8)
+        #expect(LoadStamp(short.span.bytes) == nil)
     }
 
     @Test("a report too large for one datagram is split; its parts, shuffled and repeated, make it again, once")

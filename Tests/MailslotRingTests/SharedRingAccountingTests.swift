@@ -66,4 +66,30 @@ struct SharedRingAccountingTests {
         while case .message = reader.next() { reader.consume() }
         #expect(reader.estimateLoss(tail: 130 * 32) == 0)
     }
+
+    @Test("a published head written over on an empty ring is put right at the reader's next look: a reset, counted, with nothing lost")
+    func scribbledHeadIsRepaired() {
+        let region = TestRegion(capacity: 1 << 16)
+        var reader = SharedRingReader(formatting: region.base, capacity: region.capacity, maxMessage: 64)
+        let writer = region.writer
+        Self.write(writer, count: 4)
+        while case .message = reader.next() { reader.consume() }
+        let head = region.base + SharedRingLayout.headOffset
+        #expect(head.load(as: UInt64.self) == 4 * 32)
+        // A scribbler writes over the head the reader published. Writers that look at it (a
+        // writer refreshes it when the ring seems full) would find head and tail that make no
+        // sense, and fall back to the socket for good: the reader keeps its own head and would
+        // never notice, but for this check.
+        head.storeBytes(of: 0x1234_5678_9ABC_DEF0, as: UInt64.self)
+        guard case .empty = reader.next() else { return #expect(Bool(false), "an empty ring reads as empty") }
+        #expect(reader.resets == 1 && reader.lostInResets == 0)
+        #expect(head.load(as: UInt64.self) == 4 * 32)
+        Self.write(writer, count: 1)
+        guard case .message(let bytes) = reader.next() else { return #expect(Bool(false)) }
+        #expect(bytes.count == 24)
+        // With nothing written over, an empty ring is left alone.
+        reader.consume()
+        guard case .empty = reader.next() else { return #expect(Bool(false), "an empty ring reads as empty") }
+        #expect(reader.resets == 1)
+    }
 }

@@ -6,7 +6,7 @@ struct HostileInputTests {
     static let sample = VectorFile.bytes("scapy-unique-TEST-hello.hex")
 
     func decode(_ bytes: [UInt8]) -> Result<MailslotDatagram, WireError> {
-        bytes.withUnsafeBytes { raw in Result { () throws(WireError) in try MailslotDatagram.decode(raw) } }
+        bytes.withUnsafeBytes { raw in Result { () throws(WireError) in try MailslotDatagram.decode(raw.bytes) } }
     }
 
     @Test("every truncation of every vector is refused with an error")

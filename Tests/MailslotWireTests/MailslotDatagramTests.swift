@@ -9,7 +9,7 @@ struct MailslotDatagramTests {
         let bytes = VectorFile.bytes(file)
         #expect(bytes.count == expected.bytes)
         try bytes.withUnsafeBytes { raw in
-            let datagram = try MailslotDatagram.decode(raw)
+            let datagram = try MailslotDatagram.decode(raw.bytes)
             #expect(datagram.type.rawValue == expected.type)
             #expect(datagram.flags == expected.flags)
             #expect(bytes.count - 14 == expected.dgmLength)
@@ -17,7 +17,7 @@ struct MailslotDatagramTests {
             #expect(datagram.destination.description.lowercased() == expected.destination.lowercased())
             #expect(datagram.dataRange.count == expected.dataCount)
             #expect(datagram.dataRange.lowerBound - 82 == expected.dataOffset)
-            #expect(datagram.mailslotName(in: raw) == expected.mailslot)
+            #expect(datagram.mailslotName(in: raw.bytes) == expected.mailslot)
         }
     }
 
@@ -25,10 +25,10 @@ struct MailslotDatagramTests {
     func reencodesVector(_ file: String) throws {
         let bytes = VectorFile.bytes(file)
         let encoded: [UInt8] = try bytes.withUnsafeBytes { raw in
-            let datagram = try MailslotDatagram.decode(raw)
+            let datagram = try MailslotDatagram.decode(raw.bytes)
             var encoder = MailslotWriteEncoder(
                 type: datagram.type, source: datagram.source, destination: datagram.destination,
-                mailslotName: datagram.mailslotName(in: raw))
+                mailslotName: datagram.mailslotName(in: raw.bytes))
             encoder.nodeType = try #require(NodeType(rawValue: datagram.flags & 0x0C))
             encoder.id = datagram.id
             encoder.sourceIP = datagram.sourceIP
@@ -85,7 +85,7 @@ struct MailslotDatagramTests {
         for (label, accepted) in [([UInt8]("scope".utf8), true), ([0x11, 0x8A, 0x02], false), ([UInt8]("a.b".utf8), false), ([0x20], false)] {
             let bytes = base + [UInt8(label.count)] + label + [0]
             let decoded = bytes.withUnsafeBytes { buffer in
-                Result { () throws(WireError) in try NetBIOSName.decode(buffer, at: 0, end: buffer.count, field: "source") }
+                Result { () throws(WireError) in try NetBIOSName.decode(buffer.bytes, at: 0, end: buffer.count, field: "source") }
             }
             switch decoded {
             case .success((let parsed, _)):
@@ -106,12 +106,13 @@ struct MailslotDatagramTests {
         #expect(Array(query[46..<50]) == [0, 0x20, 0, 1])
         var answer: [UInt8] = [0x12, 0x34, 0x85, 0x00, 0, 0, 0, 1, 0, 0, 0, 0] + Array(query[12..<46])
         answer += [0, 0x20, 0, 1, 0, 0, 0, 60, 0, 6, 0, 0, 10, 138, 0, 3]
-        #expect(answer.withUnsafeBytes { NameQuery.addresses(inResponse: $0, id: 0x1234, name: name) } == [0x0A8A_0003])
-        #expect(answer.withUnsafeBytes { NameQuery.addresses(inResponse: $0, id: 0x9999, name: name) } == nil)
+        #expect(NameQuery.addresses(inResponse: answer.span.bytes, id: 0x1234, name: name) == [0x0A8A_0003])
+        #expect(NameQuery.addresses(inResponse: answer.span.bytes, id: 0x9999, name: name) == nil)
         var negative = answer
         negative[3] = 0x03  // RCODE 3: no such name
-        #expect(negative.withUnsafeBytes { NameQuery.addresses(inResponse: $0, id: 0x1234, name: name) } == nil)
-        #expect(Array(answer.prefix(20)).withUnsafeBytes { NameQuery.addresses(inResponse: $0, id: 0x1234, name: name) } == nil)
+        #expect(NameQuery.addresses(inResponse: negative.span.bytes, id: 0x1234, name: name) == nil)
+        let cut = Array(answer.prefix(20))
+        #expect(NameQuery.addresses(inResponse: cut.span.bytes, id: 0x1234, name: name) == nil)
     }
 
     @Test("sizes: 424 data bytes to a group, 443 name + data bytes in all")

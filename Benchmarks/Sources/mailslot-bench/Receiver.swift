@@ -43,7 +43,7 @@ final class MailslotReceiver: Receiver {
                 let server = try engine.createMailslot(
                     MailslotName(localPath: "\(prefix)\\\(index)"), sharedMemoryBytes: sharedMemoryBytes, writers: writers)
                 try server.onMessage { message in
-                    cb_tally_record(counters, message.baseAddress, message.count, cb_now_ns())
+                    message.withUnsafeBytes { cb_tally_record(counters, $0.baseAddress, $0.count, cb_now_ns()) }
                 }
                 servers.append(server)
             }

@@ -25,7 +25,7 @@ final class UDPMailslotReceiver: Receiver {
             port = engine.datagramPort ?? 0
             for index in 0..<count {
                 let server = try engine.createMailslot(MailslotName(localPath: "\(prefix)\\\(index)"))
-                try server.onMessage { cb_tally_record(counters, $0.baseAddress, $0.count, cb_now_ns()) }
+                try server.onMessage { message in message.withUnsafeBytes { cb_tally_record(counters, $0.baseAddress, $0.count, cb_now_ns()) } }
                 servers.append(server)
             }
         } catch {

@@ -93,8 +93,8 @@ struct MessageBatch: Sendable {
         origins.reserveCapacity(messages)
     }
 
-    mutating func append(_ message: UnsafeRawBufferPointer, origin: MessageOrigin?) {
-        bytes.append(contentsOf: message)
+    mutating func append(_ message: RawSpan, origin: MessageOrigin?) {
+        message.withUnsafeBytes { bytes.append(contentsOf: $0) }
         ends.append(bytes.count)
         origins.append(origin)
     }

@@ -48,7 +48,7 @@ final class MessageStreamFeeder {
         try? server.onMessageWithOrigin(nil)
     }
 
-    private func take(_ bytes: UnsafeRawBufferPointer, origin: MessageOrigin?) {
+    private func take(_ bytes: RawSpan, origin: MessageOrigin?) {
         if state.whenFull == .drop, knownBuffered + batch.count >= state.limit {
             dropsSinceLook += 1
             if dropsSinceLook >= 64 {

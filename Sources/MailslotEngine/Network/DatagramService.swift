@@ -22,7 +22,10 @@ import MailslotWire
 /// - Every datagram not delivered is counted by cause: malformed, oversize, wrong destination,
 ///   unknown mailslot, queue full.
 final class DatagramService {
-    let fd: Int32
+    /// The UDP socket (closed with the service).
+    private let socket: Descriptor
+    /// The UDP socket's number.
+    var fd: Int32 { socket.rawValue }
     let configuration: NetworkConfiguration
     /// The UDP socket's watcher, and the outbox's (made by ``start(loop:)``).
     private var watchers: (socket: LoopIO, outbox: LoopIO)?
@@ -31,7 +34,7 @@ final class DatagramService {
     let computer: NetBIOSName
     let domain: NetBIOSName
     /// Unbound AF_UNIX datagram socket used to relay to other processes' mailslots.
-    let relaySocket: Int32
+    private let relaySocket: Descriptor
     /// Where this host's writers hand datagrams to be sent from the service's port.
     let outbox: OutboxForwarder
     /// The UDP port the service owns.
@@ -62,12 +65,13 @@ final class DatagramService {
         allowedSources = configuration.allowedSources
         computer = configuration.name(suffix: 0)
         domain = configuration.domainName(suffix: 0)
-        let fd: Int32
+        let socket: Descriptor
         do {
-            fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))
+            socket = Descriptor(owning: try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)))
         } catch {
             throw error.mailslotError
         }
+        let fd = socket.rawValue
         do {
             try system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
             // Every datagram then carries the socket's cumulative kernel drop count.
@@ -80,9 +84,9 @@ final class DatagramService {
             try system_bind(fd, IPv4Endpoint(address: address, port: configuration.udpPort))
             port = try system_localEndpoint(fd).port
             outbox = try OutboxForwarder(port: port)
-            relaySocket = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
+            relaySocket = Descriptor(owning: try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue)))
         } catch {
-            system_close(fd)
+            // The socket closes as it goes out of scope.
             if error.errno == EADDRINUSE {
                 throw .alreadyExists("UDP port \(configuration.udpPort) (another datagram service runs on this host)")
             }
@@ -91,17 +95,12 @@ final class DatagramService {
             }
             throw error.mailslotError
         }
-        self.fd = fd
+        self.socket = socket
         touchedSlots.reserveCapacity(Self.batchSize)
         for index in 0..<Self.batchSize {
             vector.setPart(index, 0, vector.buffer(index), length: Self.slotBytes)
             vector.setHeader(index, parts: 1)
         }
-    }
-
-    deinit {
-        system_close(fd)
-        system_close(relaySocket)
     }
 
     /// One `recvmmsg`; returns how many datagrams arrived. The headers are set up once; only
@@ -222,7 +221,7 @@ final class DatagramService {
         guard length <= Self.slotBytes else { return statistics.drops.oversize &+= 1 }
         let datagram: MailslotDatagram
         do {
-            datagram = try MailslotDatagram.decode(bytes)
+            datagram = try MailslotDatagram.decode(bytes.bytes)
         } catch {
             if case .tooLarge = error { statistics.drops.oversize &+= 1 } else { statistics.drops.malformed &+= 1 }
             return
@@ -257,7 +256,7 @@ final class DatagramService {
     /// Hands a message to another process's mailslot through the local transport (its address
     /// written in place: no allocation).
     private func relay(_ payload: UnsafeRawBufferPointer, to hash: PathHash) {
-        switch Result(catching: { () throws(SyscallError) in try system_sendto(relaySocket, payload, to: hash) }) {
+        switch Result(catching: { () throws(SyscallError) in try system_sendto(relaySocket.rawValue, payload, to: hash) }) {
         case .success(.processed): statistics.relayed &+= 1
         case .success(.wouldBlock): statistics.drops.queueFull &+= 1
         case .failure(let error) where error.errno == EMSGSIZE: statistics.drops.oversize &+= 1

@@ -75,7 +75,7 @@ struct NameResolver {
                     continue
                 }
                 let answer = buffer.withUnsafeBytes {
-                    NameQuery.addresses(inResponse: UnsafeRawBufferPointer(rebasing: $0[0..<count]), id: id, name: name)
+                    NameQuery.addresses(inResponse: UnsafeRawBufferPointer(rebasing: $0[0..<count]).bytes, id: id, name: name)
                 }
                 // A broadcast query is answered by the name's owner, for itself: an answer that
                 // points anywhere but its own source is not believed.

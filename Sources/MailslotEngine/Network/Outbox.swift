@@ -50,7 +50,10 @@ enum Outbox {
 
 /// The service's end of the outbox: receives writers' datagrams and forwards them from UDP.
 final class OutboxForwarder {
-    let fd: Int32
+    /// The bound socket writers send to (closed with the forwarder).
+    private let socket: Descriptor
+    /// Its number.
+    var fd: Int32 { socket.rawValue }
     /// Headers and one buffer per datagram.
     private let vector = MessageVector(capacity: batchSize, bufferStride: slotBytes)
     static let batchSize = 32
@@ -58,17 +61,10 @@ final class OutboxForwarder {
 
     /// Binds the outbox of the service on `port`.
     init(port: UInt16) throws(SyscallError) {
-        let fd = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
-        do { try system_bind(fd, Outbox.address(port: port)) } catch {
-            system_close(fd)
-            throw error
-        }
-        self.fd = fd
+        let socket = Descriptor(owning: try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue)))
+        try system_bind(socket.rawValue, Outbox.address(port: port))  // a failure closes the socket as it goes
+        self.socket = socket
         for index in 0..<Self.batchSize { vector.setPart(index, 0, vector.buffer(index), length: Self.slotBytes) }
-    }
-
-    deinit {
-        system_close(fd)
     }
 
     /// Forwards up to a batch of waiting datagrams from `udp` with SOURCE_PORT `port`.
@@ -82,7 +78,7 @@ final class OutboxForwarder {
             let length = vector.length(index)
             let base = vector.buffer(index)
             let datagram = UnsafeRawBufferPointer(start: base + Outbox.prefixLength, count: max(0, min(length, Self.slotBytes) - Outbox.prefixLength))
-            guard length <= Self.slotBytes, length > Outbox.prefixLength, (try? MailslotDatagram.decode(datagram)) != nil else {
+            guard length <= Self.slotBytes, length > Outbox.prefixLength, (try? MailslotDatagram.decode(datagram.bytes)) != nil else {
                 statistics.forwardRefused &+= 1
                 continue
             }

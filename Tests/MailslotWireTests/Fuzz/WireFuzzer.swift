@@ -10,11 +10,11 @@
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzWireDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = UnsafeRawBufferPointer(start: data, count: size)
-    guard let datagram = try? MailslotDatagram.decode(input) else { return 0 }
+    guard let datagram = try? MailslotDatagram.decode(input.bytes) else { return 0 }
     precondition(datagram.dataRange.upperBound <= size && datagram.mailslotNameRange.upperBound <= size)
     var encoder = MailslotWriteEncoder(
         type: datagram.type, source: datagram.source, destination: datagram.destination,
-        mailslotName: datagram.mailslotName(in: input))
+        mailslotName: datagram.mailslotName(in: input.bytes))
     encoder.priority = datagram.priority
     encoder.timeout = datagram.timeout
     let payload = Array(input[datagram.dataRange])
@@ -22,9 +22,9 @@ public func fuzzWireDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         preconditionFailure("a decoded datagram must re-encode")
     }
     encoded.withUnsafeBytes { again in
-        guard let second = try? MailslotDatagram.decode(again) else { preconditionFailure("re-encoded datagram must decode") }
+        guard let second = try? MailslotDatagram.decode(again.bytes) else { preconditionFailure("re-encoded datagram must decode") }
         precondition(second.source == datagram.source && second.destination == datagram.destination)
-        precondition(second.mailslotName(in: again) == datagram.mailslotName(in: input))
+        precondition(second.mailslotName(in: again.bytes) == datagram.mailslotName(in: input.bytes))
         precondition(Array(again[second.dataRange]) == payload)
     }
     return 0
