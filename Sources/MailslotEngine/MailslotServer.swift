@@ -73,7 +73,7 @@ public final class MailslotServer {
 
     /// Waits per the read timeout for the next message, calls `body` with a borrowed view of it
     /// (no copy: the bytes are in the ring), then consumes it. The view cannot escape `body`
-    /// (a `RawSpan`); ``/Swift/RawSpan/byteArray`` copies it.
+    /// (a `RawSpan`); `byteArray` copies it.
     public func withNextMessage<R>(_ body: (RawSpan) -> R) throws(MailslotError) -> R {
         try engine.withNextMessage(handle, consume: true, body)
     }
@@ -87,7 +87,7 @@ public final class MailslotServer {
     /// ``/MailslotCore/MailslotError/busy(_:)``: its next message is the one being handled.
     ///
     /// The message is a `RawSpan`, a view into the ring that cannot outlive the call: copy it
-    /// (``/Swift/RawSpan/byteArray``, ``/Swift/RawSpan/utf8Text``) to keep it.
+    /// (`byteArray`, `utf8Text`) to keep it.
     public func onMessage(_ handler: ((RawSpan) -> Void)?) throws(MailslotError) {
         try setCallback(handler.map { handler in { bytes, _ in handler(bytes) } }, bytesOnly: handler)
     }
