@@ -65,32 +65,31 @@ public final class MailslotClient: Sendable {
         }
         remote = nil
         let endpoint = LocalEndpoint(name)
-        let fd: Int32
+        // Owned until the client takes it: every refusal below closes it.
+        let socket: Descriptor
         do {
-            fd = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
+            socket = Descriptor(owning: try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue)))
         } catch {
             throw error.mailslotError
         }
         do {
-            try system_connect(fd, endpoint.address)
+            try system_connect(socket.rawValue, endpoint.address)
         } catch {
-            system_close(fd)
             if error.errno == ECONNREFUSED || error.errno == ENOENT { throw .fileNotFound(name.fullName) }
             throw error.mailslotError
         }
-        let peer = system_unixPeerIdentity(fd)
+        let peer = system_unixPeerIdentity(socket.rawValue)
         let entry = LocalRegistry.standard().trustedEntry(endpoint, peer: peer)
         let owner = peer?.uid ?? entry?.fileOwner
         if let requiredOwner, owner != requiredOwner {
-            system_close(fd)
             throw .accessDenied("\(name.fullName) belongs to uid \(owner.map(String.init) ?? "unknown"), not uid \(requiredOwner)")
         }
         let me = system_effectiveIDs()
         if let entry, !entry.writers.allows(uid: me.uid, gid: me.gid, creator: entry.fileOwner) {
-            system_close(fd)
             throw .accessDenied("\(name.fullName) lets only \(entry.writers) (and its creator) write, not uid \(me.uid) gid \(me.gid)")
         }
         self.name = name
+        let fd = socket.release()  // the client's now: closed in deinit
         self.fd = fd
         self.ownerUID = owner
         self.maxMessageSize = entry?.maxMessageSize ?? 0

@@ -12,34 +12,33 @@ extension MailslotEngine {
     ///   mailslot server socket (then it is closed, as the engine owned it).
     public func adoptMailslot(descriptor fd: Int32) throws(MailslotError) -> MailslotServer {
         guard system_isOpenDescriptor(fd) else { throw .invalidHandle }
+        // The engine's from here: every refusal below closes it.
+        let socket = Descriptor(owning: fd)
         let identity: (type: Int32, address: [UInt8])
-        do { identity = try system_socketIdentity(fd) } catch {
-            system_close(fd)
+        do { identity = try system_socketIdentity(socket.rawValue) } catch {
             throw .invalidHandle
         }
         let prefix = [UInt8(0)] + Array(LocalEndpoint.prefix.utf8)
         guard identity.type == Int32(SOCK_DGRAM.rawValue), identity.address.starts(with: prefix),
             let endpoint = LocalEndpoint(key: String(decoding: identity.address.dropFirst(prefix.count), as: UTF8.self))
         else {
-            system_close(fd)
             throw .invalidHandle
         }
         do {
-            try system_setNonBlocking(fd)
-            try system_setCloseOnExec(fd, true)
+            try system_setNonBlocking(socket.rawValue)
+            try system_setCloseOnExec(socket.rawValue, true)
         } catch {
-            system_close(fd)
             throw error.mailslotError
         }
-        let socketIdentity = system_unixSocketIdentity(fd)
+        let socketIdentity = system_unixSocketIdentity(socket.rawValue)
         let entry = local.registry.trustedEntry(endpoint, peer: socketIdentity)
         let name = entry.flatMap { try? MailslotName($0.name) } ?? (try? MailslotName(localPath: "unnamed-\(endpoint.key)"))!
         // Without a trusted entry the access list is unknown: a socket that checks writers
         // then admits only its creator and root.
-        let checksWriters = system_socketOption(fd, level: SOL_SOCKET, name: SO_PASSCRED) == 1
+        let checksWriters = system_socketOption(socket.rawValue, level: SOL_SOCKET, name: SO_PASSCRED) == 1
         let writers = entry?.writers ?? (checksWriters ? WriterAccess(uids: [], gids: []) : .anyone)
         let server = register(
-            name: name, fd: fd, maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever, writers: writers,
+            name: name, fd: socket.release(), maxMessageSize: entry?.maxMessageSize ?? 0, readTimeout: .forever, writers: writers,
             creatorUID: entry?.fileOwner ?? socketIdentity?.uid)
         table[server.handle.index]?.handleMayBeHeldElsewhere = true
         return server

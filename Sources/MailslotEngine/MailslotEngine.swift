@@ -180,21 +180,21 @@ public final class MailslotEngine {
         }
         if let problem = local.registry.problem { throw .accessDenied(problem.description) }
         let endpoint = LocalEndpoint(name)
-        let fd: Int32
+        // Owned until the slot takes it: a failure below closes it (and frees the name).
+        let socket: Descriptor
         let inode: UInt64
         do {
-            fd = try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))
+            socket = Descriptor(owning: try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue)))
         } catch {
             throw error.mailslotError
         }
         do {
             // The kernel then attaches each writer's uid and gid to its messages: the access
             // check cannot be forged.
-            if !writers.allowsAnyone { try system_setsockopt(fd, level: SOL_SOCKET, name: SO_PASSCRED, value: 1) }
-            try system_bind(fd, endpoint.address)
-            inode = try system_fstat(fd).inode
+            if !writers.allowsAnyone { try system_setsockopt(socket.rawValue, level: SOL_SOCKET, name: SO_PASSCRED, value: 1) }
+            try system_bind(socket.rawValue, endpoint.address)
+            inode = try system_fstat(socket.rawValue).inode
         } catch {
-            system_close(fd)
             if error.errno == EADDRINUSE { throw .alreadyExists(name.fullName) }
             throw error.mailslotError
         }
@@ -205,11 +205,10 @@ public final class MailslotEngine {
             sharedMemoryBytes: sharedMemory?.reader.capacity ?? 0, socketInode: inode, writers: writers)
         let published: UInt64
         do { published = try local.registry.publish(entry) } catch {
-            system_close(fd)
             throw error
         }
         return register(
-            name: name, fd: fd, maxMessageSize: maxMessageSize, readTimeout: readTimeout, sharedMemory: sharedMemory,
+            name: name, fd: socket.release(), maxMessageSize: maxMessageSize, readTimeout: readTimeout, sharedMemory: sharedMemory,
             writers: writers, publishedEntry: published)
     }
 

@@ -59,7 +59,7 @@ extension MicroWorkload {
         let name = try MailslotName(localPath: "micro\\dispatch\\\(getpid())")
         let server = try engine.createMailslot(name)
         let received = ByteCounter()
-        try server.onMessage { message in received.bytes &+= message.count }
+        try server.onMessage { message in received.bytes &+= message.byteCount }
         let client = try MailslotClient(name)
         let batch = MailslotWriteBatch(capacity: 8, maxMessageSize: 424)
         return try MicroRun(warmUp: 16) { batches in
@@ -86,7 +86,7 @@ extension MicroWorkload {
         let server = try engine.createMailslot(MailslotName(localPath: path))
         let received = ByteCounter()
         try server.onMessageWithOrigin { message, origin in
-            received.bytes &+= message.count
+            received.bytes &+= message.byteCount
             keep(origin)
         }
         var sender = network
@@ -107,7 +107,7 @@ extension MicroWorkload {
         let name = try MailslotName(localPath: "micro\\shared\\\(getpid())")
         let server = try engine.createMailslot(name, sharedMemoryBytes: 1 << 20)
         let received = ByteCounter()
-        try server.onMessage { message in received.bytes &+= message.count }
+        try server.onMessage { message in received.bytes &+= message.byteCount }
         let client = try openWhileServing(engine, name)
         guard client.usesSharedMemory else { throw MailslotError.invalidParameter("the client did not get the shared-memory ring") }
         let batch = MailslotWriteBatch(capacity: 32, maxMessageSize: 424)

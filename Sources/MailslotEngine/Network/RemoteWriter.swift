@@ -100,16 +100,17 @@ final class RemoteWriter {
     /// setting it up fails).
     private static func makeTransport(_ configuration: NetworkConfiguration, broadcast: Bool) throws(MailslotError) -> Transport {
         if configuration.sendsThroughService, let outbox = Outbox.connect(port: configuration.udpPort) { return .outbox(outbox) }
-        let fd: Int32
-        do { fd = try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)) } catch { throw error.mailslotError }
-        do {
-            if broadcast { try system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1) }
-            try system_bind(fd, IPv4Endpoint(address: 0, port: 0))
-        } catch {
-            system_close(fd)
+        let socket: Descriptor
+        do { socket = Descriptor(owning: try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue))) } catch {
             throw error.mailslotError
         }
-        return .direct(fd)
+        do {
+            if broadcast { try system_setsockopt(socket.rawValue, level: SOL_SOCKET, name: SO_BROADCAST, value: 1) }
+            try system_bind(socket.rawValue, IPv4Endpoint(address: 0, port: 0))
+        } catch {
+            throw error.mailslotError  // the socket closes as it goes
+        }
+        return .direct(socket.release())
     }
 
     /// The largest message this target takes.

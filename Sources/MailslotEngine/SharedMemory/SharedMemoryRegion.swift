@@ -16,11 +16,13 @@ import MailslotRing
 /// memory is shared with other processes anyway: every access goes through the ring's atomics.
 final class SharedMemoryRegion: @unchecked Sendable {
     /// The memfd holding the ring.
-    let memoryFD: Int32
+    private let memory: Descriptor
     /// The memfd holding the liveness page.
-    let livenessFD: Int32
+    private let livenessPage: Descriptor
     /// The eventfd writers signal when the reader sleeps.
-    let wakeFD: Int32
+    private let wake: Descriptor
+    /// The eventfd's number.
+    var wakeFD: Int32 { wake.rawValue }
     /// The ring mapping's start.
     let base: UnsafeMutableRawPointer
     /// The ring mapping's size.
@@ -34,12 +36,12 @@ final class SharedMemoryRegion: @unchecked Sendable {
     static let livenessBytes = 4096
 
     private init(
-        memoryFD: Int32, livenessFD: Int32, wakeFD: Int32, base: UnsafeMutableRawPointer, bytes: Int,
-        liveness: UnsafeMutableRawPointer, holdsLiveness: Bool
+        memory: consuming Descriptor, livenessPage: consuming Descriptor, wake: consuming Descriptor,
+        base: UnsafeMutableRawPointer, bytes: Int, liveness: UnsafeMutableRawPointer, holdsLiveness: Bool
     ) {
-        self.memoryFD = memoryFD
-        self.livenessFD = livenessFD
-        self.wakeFD = wakeFD
+        self.memory = memory
+        self.livenessPage = livenessPage
+        self.wake = wake
         self.base = base
         self.bytes = bytes
         self.liveness = liveness
@@ -51,9 +53,7 @@ final class SharedMemoryRegion: @unchecked Sendable {
         // glibc's robust-mutex list runs through the lock: unmapping it while still locked by
         // this thread would leave the list pointing at nothing, so such a page is kept.
         if !holdsLiveness || system_unlockLiveness(at: liveness) { system_unmap(liveness, bytes: Self.livenessBytes) }
-        system_close(memoryFD)
-        system_close(livenessFD)
-        system_close(wakeFD)
+        // The three descriptors close as the stored properties go.
     }
 
     /// Where waiting writers sleep (a futex word).
@@ -63,59 +63,57 @@ final class SharedMemoryRegion: @unchecked Sendable {
     var readerAlive: Bool { system_livenessHolderAlive(at: liveness) }
 
     /// The descriptors a writer needs, in the order ``attach(memoryFD:livenessFD:wakeFD:)`` takes.
-    var descriptorsForWriters: [Int32] { [memoryFD, livenessFD, wakeFD] }
+    var descriptorsForWriters: [Int32] { [memory.rawValue, livenessPage.rawValue, wake.rawValue] }
 
     /// Makes a zeroed region for a new ring of `capacity` record bytes and its liveness page,
     /// locked on this thread.
     static func create(capacity: Int) throws(SyscallError) -> SharedMemoryRegion {
         let bytes = SharedRingLayout.regionBytes(capacity: capacity)
-        var opened: [Int32] = []
-        var mapped: [(UnsafeMutableRawPointer, Int)] = []
+        // Each descriptor closes by itself if a later step throws.
+        let memory = Descriptor(owning: try system_sealedMemory(name: "mailslot-ring", bytes: bytes, final: true))
+        let livenessPage = Descriptor(owning: try system_sealedMemory(name: "mailslot-liveness", bytes: livenessBytes, final: false))
+        let wake = Descriptor(owning: try system_eventfd())
+        let base = try system_mapShared(memory.rawValue, bytes: bytes)
+        let liveness: UnsafeMutableRawPointer
         do throws(SyscallError) {
-            let memoryFD = try system_sealedMemory(name: "mailslot-ring", bytes: bytes, final: true)
-            opened.append(memoryFD)
-            let livenessFD = try system_sealedMemory(name: "mailslot-liveness", bytes: livenessBytes, final: false)
-            opened.append(livenessFD)
-            let wakeFD = try system_eventfd()
-            opened.append(wakeFD)
-            let base = try system_mapShared(memoryFD, bytes: bytes)
-            mapped.append((base, bytes))
-            let liveness = try system_mapShared(livenessFD, bytes: livenessBytes)
-            mapped.append((liveness, livenessBytes))
-            guard system_lockLiveness(at: liveness) else { throw SyscallError("pthread_mutex_lock", errno: ENOLCK) }
-            do { try system_sealFutureWrites(livenessFD) } catch {
+            liveness = try system_mapShared(livenessPage.rawValue, bytes: livenessBytes)
+            guard system_lockLiveness(at: liveness) else {
+                system_unmap(liveness, bytes: livenessBytes)
+                throw SyscallError("pthread_mutex_lock", errno: ENOLCK)
+            }
+            do { try system_sealFutureWrites(livenessPage.rawValue) } catch {
                 _ = system_unlockLiveness(at: liveness)
+                system_unmap(liveness, bytes: livenessBytes)
                 throw error
             }
-            return SharedMemoryRegion(
-                memoryFD: memoryFD, livenessFD: livenessFD, wakeFD: wakeFD, base: base, bytes: bytes, liveness: liveness,
-                holdsLiveness: true)
         } catch {
-            for (address, size) in mapped { system_unmap(address, bytes: size) }
-            for fd in opened { system_close(fd) }
+            system_unmap(base, bytes: bytes)
             throw error
         }
+        return SharedMemoryRegion(
+            memory: memory, livenessPage: livenessPage, wake: wake, base: base, bytes: bytes, liveness: liveness,
+            holdsLiveness: true)
     }
 
     /// Maps a region a reader sent, taking ownership of the descriptors (closed on failure).
     /// - Returns: `nil` when the ring is not sealed against resizing, the liveness page is not
     ///   sealed read-only, or the ring is not of this layout.
     static func attach(memoryFD: Int32, livenessFD: Int32, wakeFD: Int32) -> (SharedMemoryRegion, SharedRingWriter)? {
-        let fail: () -> (SharedMemoryRegion, SharedRingWriter)? = {
-            for fd in [memoryFD, livenessFD, wakeFD] { system_close(fd) }
+        // Owned from here: every early return closes all three.
+        let memory = Descriptor(owning: memoryFD)
+        let livenessPage = Descriptor(owning: livenessFD)
+        let wake = Descriptor(owning: wakeFD)
+        guard system_isSealedAgainstResize(memory.rawValue), system_isSealedReadOnly(livenessPage.rawValue),
+            let bytes = try? system_fileSize(memory.rawValue), bytes > SharedRingLayout.controlBytes,
+            (try? system_fileSize(livenessPage.rawValue)) == livenessBytes
+        else { return nil }
+        guard let base = try? system_mapShared(memory.rawValue, bytes: bytes) else { return nil }
+        guard let liveness = try? system_mapReadOnly(livenessPage.rawValue, bytes: livenessBytes) else {
+            system_unmap(base, bytes: bytes)
             return nil
         }
-        guard system_isSealedAgainstResize(memoryFD), system_isSealedReadOnly(livenessFD),
-            let bytes = try? system_fileSize(memoryFD), bytes > SharedRingLayout.controlBytes,
-            (try? system_fileSize(livenessFD)) == livenessBytes
-        else { return fail() }
-        guard let base = try? system_mapShared(memoryFD, bytes: bytes) else { return fail() }
-        guard let liveness = try? system_mapReadOnly(livenessFD, bytes: livenessBytes) else {
-            system_unmap(base, bytes: bytes)
-            return fail()
-        }
         let region = SharedMemoryRegion(
-            memoryFD: memoryFD, livenessFD: livenessFD, wakeFD: wakeFD, base: base, bytes: bytes, liveness: liveness,
+            memory: memory, livenessPage: livenessPage, wake: wake, base: base, bytes: bytes, liveness: liveness,
             holdsLiveness: false)
         guard let writer = SharedRingWriter(base: base, size: bytes) else { return nil }
         return (region, writer)

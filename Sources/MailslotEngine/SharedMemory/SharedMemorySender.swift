@@ -25,13 +25,16 @@ final class SharedMemorySender: Sendable {
     /// Asks the server behind `socket` (connected to the mailslot) for its ring.
     /// - Returns: `nil` when it has none, refuses, or does not answer within `timeout` seconds.
     static func request(over socket: Int32, timeout: Double) -> SharedMemorySender? {
-        guard let (mine, theirs) = try? system_seqpacketPair() else { return nil }
-        defer { system_close(mine) }
-        let sent = (try? DescriptorTransfer.send([theirs], over: socket, waiting: false)) != nil
-        system_close(theirs)
-        guard sent,
-            let fds = try? DescriptorTransfer.receive(over: mine, count: 3, timeoutMilliseconds: Int32(timeout * 1000)),
-            let (region, writer) = SharedMemoryRegion.attach(memoryFD: fds[0], livenessFD: fds[1], wakeFD: fds[2])
+        guard let pair = try? system_seqpacketPair() else { return nil }
+        let mine = Descriptor(owning: pair.0)
+        let theirs = Descriptor(owning: pair.1)
+        // The server gets its own copy of `theirs` with the request; this one closes right after.
+        let sent = (try? DescriptorTransfer.send([theirs.rawValue], over: socket, waiting: false)) != nil
+        theirs.close()
+        guard sent else { return nil }
+        let fds = try? DescriptorTransfer.receive(over: mine.rawValue, count: 3, timeoutMilliseconds: Int32(timeout * 1000))
+        mine.close()  // after the receive: a borrowed number alone does not keep its owner alive
+        guard let fds, let (region, writer) = SharedMemoryRegion.attach(memoryFD: fds[0], livenessFD: fds[1], wakeFD: fds[2])
         else { return nil }
         return SharedMemorySender(region: region, writer: writer)
     }
