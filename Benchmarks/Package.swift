@@ -6,11 +6,14 @@ import PackageDescription
 let package = Package(
     name: "mailslot-benchmarks",
     platforms: [.macOS(.v13)],
-    // SwiftNIOBaseline: scenario f's SwiftNIO receiver. On by default; the soak
-    // (scripts/soak.sh) builds without it, so the test command never builds SwiftNIO in release.
+    // SwiftNIOBaseline: scenario f's SwiftNIO receiver. LabScenario: scenario g's hosts (the
+    // load tester's namespace lab). Both on by default; the soak and the gates
+    // (scripts/soak.sh, scripts/bench-gates.sh) build without them, so the test command builds
+    // neither SwiftNIO nor the load tester in release.
     traits: [
-        .default(enabledTraits: ["SwiftNIOBaseline"]),
+        .default(enabledTraits: ["SwiftNIOBaseline", "LabScenario"]),
         .trait(name: "SwiftNIOBaseline", description: "The SwiftNIO DatagramChannel baseline of scenario f."),
+        .trait(name: "LabScenario", description: "Scenario g: domain broadcasts to hosts in network namespaces."),
     ],
     dependencies: [
         .package(name: "swift-mailslot", path: ".."),
@@ -34,7 +37,7 @@ let package = Package(
                 .product(name: "MailslotWire", package: "swift-mailslot"),
                 .product(name: "MailslotSupport", package: "swift-mailslot"),
                 // Scenario g's hosts: the lab of `mailslot loadtest lab`.
-                .product(name: "MailslotLoadTest", package: "swift-mailslot"),
+                .product(name: "MailslotLoadTest", package: "swift-mailslot", condition: .when(traits: ["LabScenario"])),
                 .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["SwiftNIOBaseline"])),
                 .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["SwiftNIOBaseline"])),
             ]
