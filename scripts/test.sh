@@ -68,6 +68,7 @@ builds() {
   timed debug swift build --build-tests || status=1
   # The DocC catalog builds with no warning, and every public symbol has a doc comment.
   [ $status -ne 0 ] || timed docs scripts/docs.sh || status=1
+  local entry
   for entry in "${jobs_started[@]}"; do
     if ! wait "${entry##*|}"; then
       tail -40 "$logs/${entry%%|*}.log" >&2
@@ -75,8 +76,9 @@ builds() {
       status=1
     fi
   done
-  for name in debug docs asan tsan release fuzzer; do
-    [ ! -f "$logs/$name.seconds" ] || subrows+=("  $name (alongside the others)|$(cat "$logs/$name.seconds")")
+  local build
+  for build in debug docs asan tsan release fuzzer; do
+    [ ! -f "$logs/$build.seconds" ] || subrows+=("  $build (alongside the others)|$(cat "$logs/$build.seconds")")
   done
   return $status
 }

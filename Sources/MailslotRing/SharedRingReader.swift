@@ -165,8 +165,12 @@ public struct SharedRingReader: ~Copyable {
                 // Empty. The published `head` must still be ours: one written over (by a writer
                 // that scribbles) makes every writer see a corrupt ring and fall back to the
                 // socket for good, while this reader, which keeps its own `head`, would never
-                // notice. It is put right by a reset, counted like any other.
-                if region.head.pointee.load(ordering: .relaxed) != head { reset() }
+                // notice. Publishing it again puts it right, and counts as a reset; nothing is
+                // thrown away (a claim that landed meanwhile stays: only `head` was wrong).
+                if region.head.pointee.load(ordering: .relaxed) != head {
+                    resets &+= 1
+                    region.head.pointee.store(head, ordering: .sequentiallyConsistent)
+                }
                 return .empty
             }
             let header = RecordHeader(word: region.header(at: head).pointee.load(ordering: .acquiring))

@@ -67,7 +67,7 @@ struct SharedRingAccountingTests {
         #expect(reader.estimateLoss(tail: 130 * 32) == 0)
     }
 
-    @Test("a published head written over on an empty ring is put right at the reader's next look: a reset, counted, with nothing lost")
+    @Test("a published head written over on an empty ring is put right at the reader's next look: published again, counted as a reset, with nothing lost")
     func scribbledHeadIsRepaired() {
         let region = TestRegion(capacity: 1 << 16)
         var reader = SharedRingReader(formatting: region.base, capacity: region.capacity, maxMessage: 64)
