@@ -84,7 +84,7 @@ builds() {
 }
 
 phase "install (libev, peers)" bash -c 'scripts/setup.sh && scripts/setup-peers.sh'
-phase "builds, all at once (debug+docs, ASan, TSan, release, fuzzer)" builds
+phase "builds, all at once (own times below)" builds
 phase "tests" swift test --skip-build "$@"
 # The ring and engine tests again under AddressSanitizer, the thread-crossing ones under
 # ThreadSanitizer (scripts/sanitize.sh says what each covers).
