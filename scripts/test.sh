@@ -59,6 +59,10 @@ timed() {
 }
 builds() {
   rm -rf "$logs" && mkdir -p "$logs"
+  # Packages are resolved first, one manifest at a time: the builds below then only read the
+  # shared package cache, never fill it at the same moment.
+  swift package resolve >/dev/null
+  swift package --package-path Benchmarks resolve >/dev/null
   background asan scripts/sanitize.sh build address
   background tsan scripts/sanitize.sh build thread
   background release bash -c 'scripts/build-bench.sh --disable-default-traits \
