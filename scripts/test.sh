@@ -35,6 +35,14 @@ report() {
 trap report EXIT
 
 logs=.build-logs
+# Interrupted, the builds running beside the foreground one are stopped too, with everything
+# they started (compilers included), instead of running on as orphans.
+stop_tree() {
+  local child
+  for child in $(pgrep -P "$1"); do stop_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+trap 'for entry in ${jobs_started[@]+"${jobs_started[@]}"}; do stop_tree "${entry##*|}"; done; exit 130' INT TERM
 # background NAME COMMAND...: starts a build beside the foreground one; its output goes to
 # $logs/NAME.log and its own time to $logs/NAME.seconds.
 jobs_started=()
