@@ -42,7 +42,8 @@ stop_tree() {
   for child in $(pgrep -P "$1"); do stop_tree "$child"; done
   kill "$1" 2>/dev/null || true
 }
-trap 'for entry in ${jobs_started[@]+"${jobs_started[@]}"}; do stop_tree "${entry##*|}"; done; exit 130' INT TERM
+foreground=
+trap 'for entry in ${jobs_started[@]+"${jobs_started[@]}"} "x|${foreground:-}"; do [ -z "${entry##*|}" ] || stop_tree "${entry##*|}"; done; exit 130' INT TERM
 # background NAME COMMAND...: starts a build beside the foreground one; its output goes to
 # $logs/NAME.log and its own time to $logs/NAME.seconds.
 jobs_started=()
@@ -61,7 +62,11 @@ background() {
 timed() {
   local name=$1 begin=$SECONDS status=0
   shift
-  "$@" || status=$?
+  # Waited for, not run in front: a signal then reaches the trap at once, not after the build.
+  "$@" &
+  foreground=$!
+  wait "$foreground" || status=$?
+  foreground=
   echo $((SECONDS - begin)) >"$logs/$name.seconds"
   return $status
 }
