@@ -43,31 +43,36 @@ stop_tree() {
   kill "$1" 2>/dev/null || true
 }
 foreground=
-trap 'for entry in ${jobs_started[@]+"${jobs_started[@]}"} "x|${foreground:-}"; do [ -z "${entry##*|}" ] || stop_tree "${entry##*|}"; done; exit 130' INT TERM
-# background NAME COMMAND...: starts a build beside the foreground one; its output goes to
-# $logs/NAME.log and its own time to $logs/NAME.seconds.
 jobs_started=()
-background() {
-  local name=$1
-  shift
-  (
-    begin=$SECONDS status=0
-    "$@" || status=$?
-    echo $((SECONDS - begin)) >"$logs/$name.seconds"
-    exit $status
-  ) >"$logs/$name.log" 2>&1 &
-  jobs_started+=("$name|$!")
+stop_builds() {
+  local entry
+  for entry in ${jobs_started[@]+"${jobs_started[@]}"}; do stop_tree "${entry##*|}"; done
+  [ -z "$foreground" ] || stop_tree "$foreground"
+  exit 130
 }
-# timed NAME COMMAND...: a foreground step of the builds phase, its time noted as a sub-row.
-timed() {
+trap stop_builds INT TERM
+# measure NAME COMMAND...: runs COMMAND, noting its own time in $logs/NAME.seconds.
+measure() {
   local name=$1 begin=$SECONDS status=0
   shift
-  # Waited for, not run in front: a signal then reaches the trap at once, not after the build.
-  "$@" &
+  "$@" || status=$?
+  echo $((SECONDS - begin)) >"$logs/$name.seconds"
+  return $status
+}
+# background NAME COMMAND...: measures a build beside the foreground one, its output in
+# $logs/NAME.log.
+background() {
+  measure "$@" >"$logs/$1.log" 2>&1 &
+  jobs_started+=("$1|$!")
+}
+# timed NAME COMMAND...: measures a foreground step, waited for rather than run in front, so a
+# signal reaches the trap at once, not after the build.
+timed() {
+  local status=0
+  measure "$@" &
   foreground=$!
   wait "$foreground" || status=$?
   foreground=
-  echo $((SECONDS - begin)) >"$logs/$name.seconds"
   return $status
 }
 builds() {
