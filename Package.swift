@@ -37,6 +37,10 @@ let package = Package(
         .library(name: "MailslotRing", targets: ["MailslotRing"]),
         .library(name: "MailslotWire", targets: ["MailslotWire"]),
         .library(name: "MailslotEngine", targets: ["MailslotEngine"]),
+        // libmailslot: the native C API (<mailslot/mailslot.h>) and the Win32 mailslot API
+        // (<mailslot/win32.h>), exported from Swift. scripts/install.sh builds it with the
+        // Swift runtime linked in and installs it as libmailslot.so with headers and .pc files.
+        .library(name: "mailslot-c", type: .dynamic, targets: ["MailslotC"]),
         // Process spawning, the monotonic clock, JSON quoting and file reading for the tools,
         // tests and benchmarks: one copy of each. Internal helpers, not a stable API.
         .library(name: "MailslotSupport", targets: ["MailslotSupport"]),
@@ -83,12 +87,19 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
+        // The C library's hand-written headers (and its per-thread last error), and the Swift
+        // that exports every function they declare.
+        .target(name: "CMailslotAPI", path: "Sources/CMailslotAPI"),
+        .target(
+            name: "MailslotC",
+            dependencies: ["CMailslotAPI", "MailslotEngine", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "MailslotTestSupport", dependencies: ["MailslotSupport"], path: "Tests/MailslotTestSupport"),
         .testTarget(name: "MailslotRingTests", dependencies: ["MailslotRing", "MailslotSupport", "MailslotTestSupport"]),
         .testTarget(
             name: "MailslotEngineTests",
             dependencies: [
-                "MailslotEngine", "MailslotTestSupport",
+                "MailslotEngine", "MailslotC", "MailslotTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ] + full(["mailslot", "mailslot-netlogon-responder"]),
@@ -141,6 +152,13 @@ let package = Package(
         .executableTarget(name: "mailslot-netlogon-responder", dependencies: ["MailslotEngine", "MailslotSupport"]),
         .testTarget(name: "MailslotCoreTests", dependencies: ["MailslotCore"]),
         .testTarget(name: "MailslotWireTests", dependencies: ["MailslotWire"], exclude: ["Vectors", "Fuzz"]),
+        // C programs built with cc against the installed library (scripts/install.sh), run as
+        // processes beside Swift ones.
+        .testTarget(
+            name: "MailslotCTests",
+            dependencies: ["MailslotTestSupport", "mailslot"],
+            exclude: ["Programs"]
+        ),
         .testTarget(
             name: "MailslotLoadTestTests",
             dependencies: ["MailslotLoadTest", "MailslotTestSupport", "mailslot"]

@@ -13,6 +13,8 @@
 // - CMSG_* are macros too: SCM_RIGHTS helpers for passing descriptors (a mailslot handle, a
 //   shared-memory ring) and the SO_RXQ_OVFL reader for the datagram service's kernel drop
 //   count live here.
+// - sys/epoll.h is not in the Glibc module: the C library's readiness descriptors (an epoll set
+//   per server handle) use it through this header.
 // - syscall(2) is variadic, which Swift cannot call: futex, memfd_create and the peer's
 //   credentials (struct ucred needs _GNU_SOURCE) for shared-memory mailslots are wrapped here,
 //   with the robust-mutex liveness test that reads glibc's lock word.
@@ -27,6 +29,7 @@
 #include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/eventfd.h>
+#include <sys/epoll.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <stdint.h>

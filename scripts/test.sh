@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, runs every test, builds the
-# documentation (no warnings allowed), runs the ring and engine tests under ASan, the
+# documentation (no warnings allowed), builds and installs the C library for the C tests, runs the ring and engine tests under ASan, the
 # thread-crossing ones under TSan, a 30-second soak, the malloc gates and the wire decoder's
 # fuzzer. It ends with a table of its phases and how long each took.
 #
@@ -86,6 +86,9 @@ builds() {
   background release bash -c 'scripts/build-bench.sh --disable-default-traits \
     && scripts/build-bench.sh --disable-default-traits --product mailslot-gates'
   background fuzzer scripts/fuzz-wire.sh build
+  # libmailslot as users get it (release, Swift runtime linked in), installed where the C
+  # tests compile against it.
+  background clib scripts/install.sh --prefix "$PWD/.build-clib/prefix"
   local status=0
   timed debug swift build --build-tests || status=1
   # The DocC catalog builds with no warning, and every public symbol has a doc comment.
@@ -99,7 +102,7 @@ builds() {
     fi
   done
   local build
-  for build in debug docs asan tsan release fuzzer; do
+  for build in debug docs asan tsan release fuzzer clib; do
     [ ! -f "$logs/$build.seconds" ] || subrows+=("  $build (alongside the others)|$(cat "$logs/$build.seconds")")
   done
   return $status

@@ -125,6 +125,36 @@ public final class MailslotServer {
         try engine.record(handle).ring.allocatedBytes
     }
 
+    /// The descriptors that become readable when a message may be waiting and the engine has
+    /// not taken it yet: the mailslot's socket, and the shared-memory ring's wake eventfd.
+    package var arrivalDescriptors: [Int32] {
+        guard let record = try? engine.record(handle) else { return [] }
+        return [record.fd] + (record.sharedMemory.map { [$0.region.wakeFD] } ?? [])
+    }
+
+    /// `true` while a full ring has paused receiving (push-back): the kernel holds the rest.
+    package var isReceivePaused: Bool { (try? engine.record(handle))?.paused ?? false }
+
+    /// Moves what the kernel holds into the ring, as far as the ring takes it.
+    package func receivePending() {
+        guard let record = try? engine.record(handle), !record.borrowed else { return }
+        engine.local.ingestKernelQueue(record)
+    }
+
+    /// Before a wait with nothing queued: asks shared-memory writers to signal the next
+    /// message. - Returns: `false` when one came meanwhile (look again instead of waiting).
+    package func prepareToWait() -> Bool {
+        guard let record = try? engine.record(handle) else { return true }
+        return engine.prepareSharedMemoryToSleep(record)
+    }
+
+    /// `true` when a message is queued where a read finds it without a system call (the ring,
+    /// or the shared-memory ring).
+    package var hasQueuedMessage: Bool {
+        guard let record = try? engine.record(handle) else { return false }
+        return !record.ring.isEmpty || (record.sharedMemory?.hasMessage ?? false)
+    }
+
     /// Closes this handle (Win32 `CloseHandle`): unread messages in this process are dropped and,
     /// unless another process holds a handle, the name is free at once.
     public func close() {

@@ -30,8 +30,10 @@ struct DatagramServiceTests {
         return (engine, try #require(engine.datagramPort))
     }
 
+    /// A new file per call: tests running at once with the same lines once shared one path, and
+    /// one's truncating rewrite let another read it empty (a name that failed to resolve).
     static func hostsFile(_ lines: String) -> String {
-        let path = "/tmp/mailslot-test-lmhosts-\(getpid())-\(lines.hashValue & 0xFFFF)"
+        let path = "/tmp/mailslot-test-lmhosts-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let file = fopen(path, "w")!
         fputs(lines, file)
         fclose(file)

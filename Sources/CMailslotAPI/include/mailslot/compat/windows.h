@@ -1,0 +1,2 @@
+/* Win32 forwarder from libmailslot: see <mailslot/win32.h>. */
+#include <mailslot/win32.h>
