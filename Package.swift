@@ -41,6 +41,8 @@ let package = Package(
         // (<mailslot/win32.h>), exported from Swift. scripts/install.sh builds it with the
         // Swift runtime linked in and installs it as libmailslot.so with headers and .pc files.
         .library(name: "mailslot-c", type: .dynamic, targets: ["MailslotC"]),
+        // The same, for Swift packages that link it in (the benchmark's C library rows).
+        .library(name: "MailslotC", targets: ["MailslotC"]),
         // Process spawning, the monotonic clock, JSON quoting and file reading for the tools,
         // tests and benchmarks: one copy of each. Internal helpers, not a stable API.
         .library(name: "MailslotSupport", targets: ["MailslotSupport"]),

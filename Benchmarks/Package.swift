@@ -27,10 +27,16 @@ let package = Package(
         // The baselines, in plain C: an AF_UNIX datagram pair and a POSIX message-queue pair,
         // plus the per-message tally that every receiver (ours included) runs.
         .target(name: "CBaselines"),
+        // Scenario a's C library rows: C code on libmailslot's Win32 and native APIs (the
+        // package's MailslotC, linked in), one message per call.
+        .target(
+            name: "CLibraryRows",
+            dependencies: ["CBaselines", .product(name: "MailslotC", package: "swift-mailslot")]
+        ),
         .executableTarget(
             name: "mailslot-bench",
             dependencies: [
-                "CBaselines",
+                "CBaselines", "CLibraryRows",
                 .product(name: "MailslotEngine", package: "swift-mailslot"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

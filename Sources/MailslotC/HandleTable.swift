@@ -41,7 +41,7 @@ final class HandleTable: @unchecked Sendable {
         var entries: [Entry] = []
         var free: [Int] = []
         var openCount = 0
-        var ownerPID = getpid()
+        var generation = ForkGeneration.current
     }
 
     /// The process's table.
@@ -117,9 +117,9 @@ final class HandleTable: @unchecked Sendable {
     /// In a forked child, the first call: the parent's servers go, events get their own
     /// descriptors (see the type's note).
     private static func adoptIfForked(_ storage: inout Storage) {
-        let pid = getpid()
-        guard storage.ownerPID != pid else { return }
-        storage.ownerPID = pid
+        let generation = ForkGeneration.current
+        guard storage.generation != generation else { return }
+        storage.generation = generation
         for index in storage.entries.indices {
             switch storage.entries[index].object {
             case .server(let server):

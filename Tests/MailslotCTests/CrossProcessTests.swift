@@ -73,6 +73,18 @@ struct CrossProcessTests {
         #expect(server.standardOutput.contains("CSENDER"), "the origin names the C sender: \(server.standardOutput)")
     }
 
+    @Test("libmailslot.a links into a program that then needs no libmailslot.so, and works in threads and after fork")
+    func staticLibrary() throws {
+        let program = try CLibrary.program("native_api", package: "mailslot-static")
+        let linked = try CLibrary.shell("ldd \(program)")
+        #expect(!linked.stdout.contains("libmailslot"), "\(linked.stdout)")
+        #expect(!linked.stdout.contains("swift"), "\(linked.stdout)")
+        for name in ["threads_read_and_write", "fork_child_uses_library", "stale_and_foreign_handles"] {
+            let result = try CLibrary.shell("\(program) \(name) s\(getpid())", environment: ["LD_LIBRARY_PATH": "/nonexistent"], timeout: 60)
+            #expect(result.code == 0, "\(name):\n\(result.stdout)\(result.stderr)")
+        }
+    }
+
     @Test("the installed library needs no Swift toolchain: a C pair runs with it hidden in a mount namespace",
           .enabled(if: getuid() == 0, "hiding the toolchain needs a mount namespace (root)"))
     func runsWithToolchainHidden() throws {
@@ -86,6 +98,7 @@ struct CrossProcessTests {
         let slot = name("hidden")
         let reader = try CLibrary.program("ms_reader")
         let sender = try CLibrary.program("win32_send")
+        let linkedIn = try CLibrary.program("native_api", package: "mailslot-static")
         let script = """
             mount -t tmpfs none '\(toolchain)' || exit 90
             [ -e '\(toolchain)/usr/bin/swift' ] && exit 91
@@ -94,6 +107,7 @@ struct CrossProcessTests {
             '\(sender)' '\(slot)' 'one' 'two' || exit 92
             wait $! || exit 93
             cat /tmp/hidden-reader-$$; rm -f /tmp/hidden-reader-$$
+            '\(linkedIn)' poll_descriptor h$$ || exit 94
             """
         let file = temporaryFile("hidden.sh", script)
         defer { unlink(file) }

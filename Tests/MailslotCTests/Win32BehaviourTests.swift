@@ -13,7 +13,7 @@ struct Win32BehaviourTests {
         "close_drops_unread_messages", "share_modes_not_enforced", "fifo_across_writers", "overlapped_completes_and_signals",
         "last_error_per_thread", "wait_on_mailslot_handle", "wait_for_multiple_objects", "named_event_already_exists",
         "open_missing_file_not_found", "bad_names", "invalid_handles", "null_pointers_where_allowed", "oversized_message_refused",
-        "full_queue_not_enough_quota",
+        "full_queue_not_enough_quota", "burst_queues_while_reader_idle",
     ]
 
     @Test("a Win32 behaviour holds", arguments: cases)

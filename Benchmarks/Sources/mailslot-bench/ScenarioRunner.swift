@@ -23,7 +23,7 @@ final class ScenarioRunner {
         tally = Tally(latencyCapacity: min(Int(profile.seconds * 10e6) + 100_000, 32_000_000))
         let reps = profile.repetitions
         var count = 0
-        if scenarios.contains("a") { count += 3 * 5 * reps + 2 * reps }
+        if scenarios.contains("a") { count += 3 * 5 * reps + 2 * reps + 4 * reps }
         if scenarios.contains("b") { count += 4 * reps }
         if scenarios.contains("c") { count += profile.fanOut.count * 2 * reps }
         if scenarios.contains("d") { count += profile.sweep.count * 6 * reps + (scenarios.contains("a") ? 0 : 2 * reps) }
@@ -57,6 +57,19 @@ final class ScenarioRunner {
                 addRows("a", "424 B, 1 writer, async stream", trial.by(.mailslotStream), results, baselines: [.mailslot])
             }
         }
+        try libraryRows()
+    }
+
+    /// a, the C library: 424 B one message per call, C `WriteFile` into C `ReadFile` and the
+    /// native `msl_send` into `msl_recv`, each against the same transfer through the Swift API
+    /// (`write` into a blocking `read(into:)`) and the C AF_UNIX pair. Target: ≥ 0.9× the
+    /// Swift API both ways (docs/benchmarking.md).
+    private func libraryRows() throws(BenchError) {
+        let trial = Trial(transport: .mailslotRead, payload: 424, mailslots: 1, writers: 1, seconds: profile.seconds)
+        let results = try measure("a", "424 B, one call per message", trial, against: [.cWin32, .cNative, .cUnix])
+        addRows("a", "424 B, 1 writer, Swift API, one call per message", trial, results, baselines: [.cUnix])
+        addRows("a", "424 B, 1 writer, C WriteFile/ReadFile", trial.by(.cWin32), results, baselines: [.mailslotRead, .cUnix])
+        addRows("a", "424 B, 1 writer, C msl_send/msl_recv", trial.by(.cNative), results, baselines: [.mailslotRead, .cUnix])
     }
 
     /// b. 8 writer processes → 1 mailslot, by socket and through the shared-memory ring (the C

@@ -13,6 +13,13 @@ enum Transport: String, CaseIterable, Sendable {
     /// Mailslots read through the async message stream by a consuming task (the embedder's
     /// `for await` path), against the same writers as ``mailslot`` (the loop callback).
     case mailslotStream = "mailslot-stream"
+    /// The Swift API one message per call: `MailslotClient.write(_:)` into a blocking
+    /// `MailslotServer.read(into:)`: the baseline of the C library's rows.
+    case mailslotRead = "mailslot-read"
+    /// C through libmailslot's Win32 API: `WriteFile` into `ReadFile`, one message per call.
+    case cWin32 = "c-win32"
+    /// C through libmailslot's native API: `msl_send` into `msl_recv`, one message per call.
+    case cNative = "c-native"
     /// Plain C over AF_UNIX datagram sockets (sendmmsg; epoll + recvmmsg).
     case cUnix = "c-af-unix"
     /// Plain C over POSIX message queues (mq_send; epoll + mq_receive).
@@ -30,7 +37,7 @@ enum Transport: String, CaseIterable, Sendable {
     /// Whether writers use the mailslot client (and so the project's engine receives).
     var isMailslot: Bool {
         self == .mailslot || self == .mailslotShared || self == .mailslotSharedSpin || self == .mailslotAccessList
-            || self == .mailslotStream
+            || self == .mailslotStream || self == .mailslotRead
     }
 
     /// Whether writers send UDP datagrams (the blaster) rather than local messages.

@@ -71,6 +71,10 @@ struct Trial {
                 try MailslotReceiver(
                     prefix: "bench\\\(pid)\\\(serial)", count: mailslots, tally: tally, transport: transport,
                     sharedMemoryBytes: Self.sharedMemoryBytes, spin: transport == .mailslotSharedSpin ? 50e-6 : 0)
+            case .mailslotRead:
+                try BlockingReadReceiver(prefix: "bench\\\(pid)\\\(serial)")
+            case .cWin32, .cNative:
+                try CLibraryReceiver(prefix: "bench\\\(pid)\\\(serial)", transport: transport)
             case .cSharedRing:
                 try SharedRingReceiver(prefix: "/mailslot-bench-\(pid)-\(serial)", capacity: Self.sharedMemoryBytes)
             case .cUnix:

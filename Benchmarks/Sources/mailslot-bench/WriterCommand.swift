@@ -1,5 +1,6 @@
 import ArgumentParser
 import CBaselines
+import CLibraryRows
 import Glibc
 import MailslotEngine
 import MailslotWire
@@ -43,6 +44,13 @@ struct WriterCommand: ParsableCommand {
         switch Transport(rawValue: transport) {
         case .mailslot, .mailslotShared, .mailslotSharedSpin, .mailslotAccessList, .mailslotStream:
             stats = try writeMailslots()
+        case .mailslotRead:
+            stats = try writeOneByOne()
+        case .cWin32, .cNative:
+            let status = cl_writer_send(
+                "\\\\.\\mailslot\\\(prefix)\\0", Transport(rawValue: transport) == .cWin32 ? 1 : 0, writerId, Int32(payload),
+                seconds, rate, blocking ? 1 : 0, &stats)
+            guard status == 0 else { throw BenchError.system("cl_writer_send", status) }
         case .cSharedRing:
             let status = cb_shm_send(prefix, writerId, Int32(payload), seconds, rate, blocking ? 1 : 0, &stats)
             guard status == 0 else { throw BenchError.system("cb_shm_send", -status) }
@@ -122,6 +130,34 @@ struct WriterCommand: ParsableCommand {
             stats.sent += UInt64(sent)
             stats.refused += UInt64(due - sent)
             destination = destination + 1 == clients.count ? 0 : destination + 1
+        }
+        stats.end_ns = cb_now_ns()
+        return stats
+    }
+
+    /// The Swift API as the C rows use theirs: one `write` per message, stamped and paced the
+    /// same way (the baseline of the C library's rows).
+    private func writeOneByOne() throws -> cb_send_stats {
+        let client = try MailslotClient(MailslotName(localPath: "\(prefix)\\0"))
+        let (payload, writerId) = (self.payload, self.writerId)
+        var message = [UInt8](repeating: 0x5A, count: payload)
+        var stats = cb_send_stats()
+        var pacer = cb_pacer(start_ns: cb_now_ns(), rate: rate)
+        stats.start_ns = pacer.start_ns
+        let end = pacer.start_ns + UInt64(seconds * 1e9)
+        let wait: Int? = blocking ? nil : 0
+        try message.withUnsafeMutableBytes { buffer in
+            while cb_now_ns() < end {
+                if cb_pacer_due(&pacer, stats.attempted, 1) == 0 { continue }
+                cb_stamp(buffer.baseAddress, writerId, UInt32(truncatingIfNeeded: stats.attempted), cb_now_ns())
+                stats.attempted += 1
+                do {
+                    try client.write(UnsafeRawBufferPointer(buffer), waitingUpTo: wait)
+                    stats.sent += 1
+                } catch MailslotError.queueFull {
+                    stats.refused += 1
+                }
+            }
         }
         stats.end_ns = cb_now_ns()
         return stats

@@ -9,8 +9,8 @@
 
 /* Records a failure: the Win32 code for GetLastError and its text for msl_error_detail.
  * detail may be NULL (no text). */
-void msl__set_failure(uint32_t code, const char *detail);
+__attribute__((visibility("hidden"))) void msl__set_failure(uint32_t code, const char *detail);
 /* Clears the detail after a success (the last error stays, as Win32 leaves it). */
-void msl__clear_detail(void);
+__attribute__((visibility("hidden"))) void msl__clear_detail(void);
 
 #endif

@@ -36,13 +36,13 @@ package final class ConcurrentMailslotServer: @unchecked Sendable {
     private let waitDescriptors: [Int32]
     /// The longest wait between looks when a shared-memory ring needs the loop's stall timer.
     private let longestWait: Int?
-    private let creatorPID = getpid()
+    private let creatorGeneration = ForkGeneration.current
     /// The socket, which a forked child closes and the drain watches.
     private let socketFD: Int32
     /// Readers inside ``read(into:timeoutMilliseconds:)`` now.
     private let activeReaders = Atomic(0)
-    /// Set when the drain saw arrivals while a reader was in a call: the reader drains on exit.
-    private let arrivalsWhileReading = Atomic(false)
+    /// Reads begun so far (the drain tells a reader at work from a quiet one by it).
+    private let readsBegun = Atomic<UInt64>(0)
     private var drainTag: UInt64 = 0
     /// The name given at creation.
     package let name: MailslotName
@@ -76,11 +76,11 @@ package final class ConcurrentMailslotServer: @unchecked Sendable {
     }
 
     deinit {
-        if getpid() != creatorPID { abandonInChild() } else { close() }
+        if isInCreatingProcess { close() } else { abandonInChild() }
     }
 
     /// `false` in a child process forked after the server was created.
-    package var isInCreatingProcess: Bool { getpid() == creatorPID }
+    package var isInCreatingProcess: Bool { ForkGeneration.current == creatorGeneration }
 
     private enum Look {
         case done(Int)
@@ -97,11 +97,9 @@ package final class ConcurrentMailslotServer: @unchecked Sendable {
     ///   ``/MailslotCore/MailslotError/operationAborted(_:)`` when another thread closed it during the wait.
     package func read(into buffer: UnsafeMutableRawBufferPointer, timeoutMilliseconds: UInt32? = nil) throws(MailslotError) -> Int {
         guard isInCreatingProcess else { throw .invalidHandle }
-        activeReaders.add(1, ordering: .sequentiallyConsistent)
-        defer {
-            activeReaders.subtract(1, ordering: .sequentiallyConsistent)
-            if arrivalsWhileReading.exchange(false, ordering: .sequentiallyConsistent) { drainLocked() }
-        }
+        activeReaders.add(1, ordering: .relaxed)
+        readsBegun.add(1, ordering: .relaxed)
+        defer { activeReaders.subtract(1, ordering: .relaxed) }
         var deadline: Int64?
         var waited = false
         while true {
@@ -113,9 +111,6 @@ package final class ConcurrentMailslotServer: @unchecked Sendable {
                     let timeout = timeoutMilliseconds ?? parts.readTimeout
                     if timeout != ReadTimeout.win32Forever { deadline = monotonicMilliseconds() + Int64(timeout) }
                 }
-                // A full ring paused receiving: this read makes room, so the kernel's queue
-                // (writers waiting on it) must move in on the way out.
-                if server.isReceivePaused { arrivalsWhileReading.store(true, ordering: .sequentiallyConsistent) }
                 var look = Self.look(server, into: buffer)
                 if case .empty = look {
                     // The loop's turn: the shared-memory wake, timers (a stalled writer's claim).
@@ -153,21 +148,22 @@ package final class ConcurrentMailslotServer: @unchecked Sendable {
         _ = waitForReadable(waitDescriptors, timeoutMilliseconds: remaining)
     }
 
-    /// The drain's call on arrivals: moves them into the ring now, unless a reader is in a
-    /// call (it receives for itself, and drains on its way out).
-    func drainUnlessReading() {
-        arrivalsWhileReading.store(true, ordering: .sequentiallyConsistent)
-        guard activeReaders.load(ordering: .sequentiallyConsistent) == 0 else { return }
-        arrivalsWhileReading.store(false, ordering: .sequentiallyConsistent)
-        drainLocked()
-    }
+    /// Readers inside a read now (for the drain).
+    var activeReaderCount: Int { activeReaders.load(ordering: .relaxed) }
 
-    private func drainLocked() {
+    /// Reads begun so far (for the drain).
+    var readCount: UInt64 { readsBegun.load(ordering: .relaxed) }
+
+    /// The drain's turn: moves what the kernel holds into the ring.
+    /// - Returns: `false` while the ring is full (the kernel still holds some), or the server
+    ///   is closed: the drain keeps looking.
+    func drain() -> Bool {
         parts.withLock { parts in
-            guard let engine = parts.engine, let server = parts.server else { return }
+            guard let engine = parts.engine, let server = parts.server else { return false }
             engine.runOnce(timeout: 0)
             server.receivePending()
             Self.syncReadiness(parts, engine, server)
+            return !server.isReceivePaused
         }
     }
 

@@ -34,19 +34,21 @@ func system_epollRemove(_ epoll: Int32, _ fd: Int32) {
     _ = epoll_ctl(epoll, EPOLL_CTL_DEL, fd, &event)
 }
 
-/// Adds `fd` to `epoll` edge-triggered for input, tagged with `tag`.
-func system_epollAddEdge(_ epoll: Int32, _ fd: Int32, tag: UInt64) throws(SyscallError) {
+/// Adds `fd` to `epoll` (or, with `rearm`, arms it again) for one input event, tagged with
+/// `tag`: edge-triggered and one-shot, so after an event it stays quiet until armed again.
+func system_epollArmOnce(_ epoll: Int32, _ fd: Int32, tag: UInt64, rearm: Bool) throws(SyscallError) {
     var event = epoll_event()
-    event.events = EPOLLIN.rawValue | EPOLLET.rawValue
+    event.events = EPOLLIN.rawValue | EPOLLET.rawValue | EPOLLONESHOT.rawValue
     event.data.u64 = tag
-    _ = try syscallOrThrow("epoll_ctl") { epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) }
+    _ = try syscallOrThrow("epoll_ctl") { epoll_ctl(epoll, rearm ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event) }
 }
 
-/// `epoll_wait(2)` with no time limit (EINTR retried). - Returns: the ready descriptors' tags.
-func system_epollWaitTags(_ epoll: Int32, capacity: Int = 64) -> [UInt64] {
+/// `epoll_wait(2)` (EINTR retried) for at most `timeoutMilliseconds` (`-1`: no limit).
+/// - Returns: the ready descriptors' tags (none on timeout).
+func system_epollWaitTags(_ epoll: Int32, timeoutMilliseconds: Int32, capacity: Int = 64) -> [UInt64] {
     var events = [epoll_event](repeating: epoll_event(), count: capacity)
     let count = events.withUnsafeMutableBufferPointer { buffer in
-        (try? syscallOrThrow("epoll_wait") { epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), -1) }) ?? 0
+        (try? syscallOrThrow("epoll_wait") { epoll_wait(epoll, buffer.baseAddress, Int32(buffer.count), timeoutMilliseconds) }) ?? 0
     }
     return events.prefix(Int(max(0, count))).map { $0.data.u64 }
 }

@@ -288,6 +288,26 @@ static void full_queue_not_enough_quota(void) {
     CHECK(got == sent, "%lu sent, %lu read: none may be lost", (unsigned long)sent, (unsigned long)got);
 }
 
+/* A reader that is not reading (as Microsoft's sample polls every few seconds) still queues
+ * a burst far beyond the kernel's 10-datagram socket queue: the library moves it on. */
+static void burst_queues_while_reader_idle(void) {
+    HANDLE slot = make(0, 0), file = open_writer();
+    DWORD count = 0, got = 0, i;
+    char text[16], buffer[16];
+    for (i = 0; i < 500; i++) {
+        int n = snprintf(text, sizeof text, "m%lu", (unsigned long)i);
+        if (!WriteFile(file, text, (DWORD)n, NULL, NULL)) break;
+    }
+    CHECK(i == 500, "WriteFile %lu failed", (unsigned long)i);
+    Sleep(100);
+    CHECK(GetMailslotInfo(slot, NULL, NULL, &count, NULL) && count == 500, "%lu queued of 500", (unsigned long)count);
+    for (i = 0; i < 500; i++) {
+        int n = snprintf(text, sizeof text, "m%lu", (unsigned long)i);
+        if (!ReadFile(slot, buffer, sizeof buffer, &got, NULL) || got != (DWORD)n || memcmp(buffer, text, got) != 0) break;
+    }
+    CHECK(i == 500, "message %lu out of order or missing", (unsigned long)i);
+}
+
 static const struct { const char *name; void (*run)(void); } cases[] = {
     {"zero_length_message_counts", zero_length_message_counts},
     {"empty_read_waits_then_sem_timeout", empty_read_waits_then_sem_timeout},
@@ -309,6 +329,7 @@ static const struct { const char *name; void (*run)(void); } cases[] = {
     {"null_pointers_where_allowed", null_pointers_where_allowed},
     {"oversized_message_refused", oversized_message_refused},
     {"full_queue_not_enough_quota", full_queue_not_enough_quota},
+    {"burst_queues_while_reader_idle", burst_queues_while_reader_idle},
 };
 
 int main(int argc, char *argv[]) {
