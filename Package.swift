@@ -14,6 +14,7 @@ import PackageDescription
 //        ├──> MailslotPrometheus ──> swift-prometheus, FlyingFox (HTTP), swift-service-lifecycle
 //        └──> MailslotSupport (process spawning, clock, JSON quoting, file reading; also used
 //             by the tests' support module and the benchmarks)
+//   libmailslot (C) ──> MailslotC ──> MailslotEngine, CMailslotAPI (the C headers)
 //
 // The core library (MailslotEngine and below) carries no service framework and no HTTP
 // server: an embedder opts into each.

@@ -2,28 +2,30 @@ import Glibc
 import MailslotTestSupport
 import Testing
 
-/// `bindings/python/mailslot.py` in a real Python process: it reads (in `select.poll` on the
-/// slot's descriptor) what a Swift writer and a C client send, and writes to a Swift server.
-@Suite("Python binding", .timeLimit(.minutes(2)))
-struct PythonBindingTests {
-    @Test("Python reads a Swift writer's and a C client's messages through poll, and writes to a Swift server",
-          .enabled(if: access("/usr/bin/python3", X_OK) == 0, "python3 is not installed"))
-    func pythonBetweenSwiftAndC() throws {
-        let slot = "\\\\.\\mailslot\\" + uniqueMailslotPath("py")
-        let target = "\\\\.\\mailslot\\" + uniqueMailslotPath("pytarget")
-        let server = try ChildProcess(MailslotBinary.path, ["serve", target, "--count", "1", "--timeout", "20000"])
-        #expect(server.waitForStderrLine(startingWith: "ready") != nil)
-        let peer = try CLibrary.spawn("/usr/bin/python3", [CLibrary.packageRoot + "/Tests/MailslotCTests/Programs/python_peer.py", slot, target, "3"],
-            environment: ["PYTHONPATH": CLibrary.packageRoot + "/bindings/python"])
-        let ready = peer.waitForStdoutLine(startingWith: "ready")
-        #expect(ready != nil, "\(peer.standardError)")
-        let swift = try MailslotBinary.run(["write", slot, "from swift"])
-        #expect(swift.code == 0, "\(swift.stderr)")
-        let c = try CLibrary.shell("\(try CLibrary.program("win32_send")) '\(slot)' 'from c' 'again from c'")
-        #expect(c.code == 0, "\(c.stdout)")
-        #expect(peer.waitForExit(timeout: 15) == 0, "\(peer.standardOutput)\(peer.standardError)")
-        #expect(peer.standardOutput.contains("got from swift\ngot from c\ngot again from c\ndone\n"), "\(peer.standardOutput)")
-        #expect(server.waitForExit(timeout: 10) == 0)
-        #expect(server.standardOutput == "from python\n")
+extension CLibraryTests {
+    /// `bindings/python/mailslot.py` in a real Python process: it reads (in `select.poll` on the
+    /// slot's descriptor) what a Swift writer and a C client send, and writes to a Swift server.
+    @Suite("Python binding", .timeLimit(.minutes(2)))
+    struct PythonBindingTests {
+        @Test("Python reads a Swift writer's and a C client's messages through poll, and writes to a Swift server",
+              .enabled(if: access("/usr/bin/python3", X_OK) == 0, "python3 is not installed"))
+        func pythonBetweenSwiftAndC() throws {
+            let slot = "\\\\.\\mailslot\\" + uniqueMailslotPath("py")
+            let target = "\\\\.\\mailslot\\" + uniqueMailslotPath("pytarget")
+            let server = try ChildProcess(MailslotBinary.path, ["serve", target, "--count", "1", "--timeout", "20000"])
+            #expect(server.waitForStderrLine(startingWith: "ready") != nil)
+            let peer = try CLibrary.spawn("/usr/bin/python3", [CLibrary.packageRoot + "/Tests/MailslotCTests/Programs/python_peer.py", slot, target, "3"],
+                environment: ["PYTHONPATH": CLibrary.packageRoot + "/bindings/python"])
+            let ready = peer.waitForStdoutLine(startingWith: "ready")
+            #expect(ready != nil, "\(peer.standardError)")
+            let swift = try MailslotBinary.run(["write", slot, "from swift"])
+            #expect(swift.code == 0, "\(swift.stderr)")
+            let c = try CLibrary.shell("\(try CLibrary.program("win32_send")) '\(slot)' 'from c' 'again from c'")
+            #expect(c.code == 0, "\(c.stdout)")
+            #expect(peer.waitForExit(timeout: 15) == 0, "\(peer.standardOutput)\(peer.standardError)")
+            #expect(peer.standardOutput.contains("got from swift\ngot from c\ngot again from c\ndone\n"), "\(peer.standardOutput)")
+            #expect(server.waitForExit(timeout: 10) == 0)
+            #expect(server.standardOutput == "from python\n")
+        }
     }
 }

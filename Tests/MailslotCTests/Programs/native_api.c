@@ -178,7 +178,7 @@ static void close_wakes_waiting_reader(void) {
 /* 4 reader threads (one per slot) and 4 writer threads (each writes to every slot), all at
  * once; writers also ask the slots for their info. Every message arrives once, in order per
  * writer. */
-enum { SLOTS = 4, WRITERS = 4, PER_WRITER = 5000 };
+enum { SLOTS = 4, WRITERS = 4, PER_WRITER = 2000 };
 static msl_slot *slots[SLOTS];
 static char slot_names[SLOTS][220];
 static int reader_errors, writer_errors;
