@@ -49,7 +49,11 @@ enum CLibrary {
 
     /// Compiles `Programs/<source>.c` against the installed headers (`pkg-config --cflags
     /// --libs <package>`) with `-Wall -Wextra -Werror`. - Returns: the executable's path.
-    static func program(_ source: String, package: String = "mailslot-win32", flags: [String] = []) throws -> String {
+    static func program(_ source: String, package: String = "mailslot-win32", flags: [String] = []) async throws -> String {
+        try await TestThread.await { try programNow(source, package: package, flags: flags) }
+    }
+
+    private static func programNow(_ source: String, package: String, flags: [String]) throws -> String {
         let key = ([source, package] + flags).joined(separator: " ")
         return try built.withLock { built throws in
             if let path = built[key] { return path }
@@ -64,13 +68,24 @@ enum CLibrary {
         let output = folder + "/" + source + (flags.isEmpty ? "" : "-" + String(UInt(bitPattern: key.hashValue), radix: 36))
         let command = "cc -std=gnu11 -Wall -Wextra -Werror \(flags.joined(separator: " ")) -o \(output) "
             + "\(packageRoot)/Tests/MailslotCTests/Programs/\(source).c $(pkg-config --cflags --libs \(package)) -lpthread"
-        let result = try shell(command)
+        let result = try shellNow(command)
         guard result.code == 0 else { throw CLibraryError("\(command)\n\(result.stdout)\(result.stderr)") }
         return output
     }
 
-    /// Runs `/bin/sh -c command` with ``environment(_:)``.
-    static func shell(_ command: String, environment extra: [String: String] = [:], timeout: Double = 60) throws -> (code: Int32?, stdout: String, stderr: String) {
+    /// Runs `/bin/sh -c command` with ``environment(_:)``, waiting off the test pool.
+    static func shell(
+        _ command: String, environment extra: [String: String] = [:], timeout: Double = 60
+    ) async throws -> (code: Int32?, stdout: String, stderr: String) {
+        try await TestThread.await { try shellNow(command, environment: extra, timeout: timeout) }
+    }
+
+    /// Waits off the test pool for `body` (a child's exit or output).
+    static func waiting<T: Sendable>(_ body: @escaping @Sendable () -> T) async throws -> T {
+        try await TestThread.await { body() }
+    }
+
+    private static func shellNow(_ command: String, environment extra: [String: String] = [:], timeout: Double = 60) throws -> (code: Int32?, stdout: String, stderr: String) {
         let child = try spawn("/bin/sh", ["-c", command], environment: extra)
         let code = child.waitForExit(timeout: timeout)
         return (code, child.standardOutput, child.standardError)
@@ -88,3 +103,10 @@ struct CLibraryError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// A child process is waited on from the thread ``CLibrary/waiting(_:)`` starts; the test
+/// touches it again only after that wait has returned.
+extension ChildProcess: @unchecked Sendable {}
+
+/// A lab is made and used from waits off the test pool, one at a time.
+extension NetworkLab: @unchecked Sendable {}

@@ -11,63 +11,63 @@ extension CLibraryTests {
         func name(_ label: String) -> String { "\\\\.\\mailslot\\" + uniqueMailslotPath(label) }
 
         @Test("Microsoft's reader and writer samples, built unchanged, talk across processes")
-        func win32SamplesAcrossProcesses() throws {
+        func win32SamplesAcrossProcesses() async throws {
             let slot = name("mssample")
-            let reader = try CLibrary.spawn(try CLibrary.program("ms_reader"), [slot, "3"])
-            #expect(reader.waitForStdoutLine(startingWith: "Ready") != nil)
-            let writer = try CLibrary.shell("\(try CLibrary.program("ms_writer")) '\(slot)'", timeout: 30)
+            let reader = try CLibrary.spawn(try await CLibrary.program("ms_reader"), [slot, "3"])
+            #expect((try await CLibrary.waiting { reader.waitForStdoutLine(startingWith: "Ready") }) != nil)
+            let writer = try await CLibrary.shell("\(try await CLibrary.program("ms_writer")) '\(slot)'", timeout: 30)
             #expect(writer.code == 0, "\(writer.stdout)")
             #expect(writer.stdout.components("Slot written to successfully.") == 3)
-            #expect(reader.waitForExit(timeout: 10) == 0, "\(reader.standardOutput)")
+            #expect((try await CLibrary.waiting { reader.waitForExit(timeout: 10) }) == 0, "\(reader.standardOutput)")
             for message in ["Message one for mailslot.", "Message two for mailslot.", "Message three for mailslot."] {
                 #expect(reader.standardOutput.contains("Contents of the mailslot: \(message)"), "\(reader.standardOutput)")
             }
         }
 
         @Test("a C writer (WriteFile) to a Swift server (mailslot serve)")
-        func cWriterToSwiftServer() throws {
+        func cWriterToSwiftServer() async throws {
             let slot = name("ctoswift")
             let server = try ChildProcess(MailslotBinary.path, ["serve", slot, "--count", "2", "--timeout", "20000"])
-            #expect(server.waitForStderrLine(startingWith: "ready") != nil)
-            let sent = try CLibrary.shell("\(try CLibrary.program("win32_send")) '\(slot)' 'from C' ''")
+            #expect((try await CLibrary.waiting { server.waitForStderrLine(startingWith: "ready") }) != nil)
+            let sent = try await CLibrary.shell("\(try await CLibrary.program("win32_send")) '\(slot)' 'from C' ''")
             #expect(sent.code == 0, "\(sent.stdout)")
-            #expect(server.waitForExit(timeout: 10) == 0, "\(server.standardError)")
+            #expect((try await CLibrary.waiting { server.waitForExit(timeout: 10) }) == 0, "\(server.standardError)")
             #expect(server.standardOutput == "from C\n\n")
         }
 
         @Test("a Swift writer (mailslot write) to a C server (CreateMailslot, ReadFile)")
-        func swiftWriterToCServer() throws {
+        func swiftWriterToCServer() async throws {
             let slot = name("swifttoc")
-            let reader = try CLibrary.spawn(try CLibrary.program("ms_reader"), [slot, "2"])
-            #expect(reader.waitForStdoutLine(startingWith: "Ready") != nil)
-            let written = try MailslotBinary.run(["write", slot, "first from Swift", "second from Swift"])
+            let reader = try CLibrary.spawn(try await CLibrary.program("ms_reader"), [slot, "2"])
+            #expect((try await CLibrary.waiting { reader.waitForStdoutLine(startingWith: "Ready") }) != nil)
+            let written = try await TestThread.await { try MailslotBinary.run(["write", slot, "first from Swift", "second from Swift"]) }
             #expect(written.code == 0, "\(written.stderr)")
-            #expect(reader.waitForExit(timeout: 10) == 0, "\(reader.standardOutput)")
+            #expect((try await CLibrary.waiting { reader.waitForExit(timeout: 10) }) == 0, "\(reader.standardOutput)")
             #expect(reader.standardOutput.contains("Contents of the mailslot: first from Swift"))
             #expect(reader.standardOutput.contains("Contents of the mailslot: second from Swift"))
         }
 
         @Test("remote, domain and * writes from C reach a Swift server on another host, over UDP 138",
               .enabled(if: NetworkLab.unavailableReason == nil, "\(NetworkLab.unavailableReason ?? "")"))
-        func remoteAndDomainWritesFromC() throws {
-            let lab = try NetworkLab(hosts: 2, label: "c")
+        func remoteAndDomainWritesFromC() async throws {
+            let lab = try await TestThread.await { try NetworkLab(hosts: 2, label: "c") }
             let hostsFile = temporaryFile("chosts", "\(lab.address(0)) RECEIVER\n")
             defer { unlink(hostsFile) }
             let server = try lab.spawn(0, MailslotBinary.path, [
                 "serve", "x", "--udp-port", "138", "--computer-name", "RECEIVER", "--domain", "CDOM", "--count", "3",
                 "--timeout", "20000", "--format", "json",
             ])
-            #expect(server.waitForStderrLine(startingWith: "ready") != nil)
-            let sender = try CLibrary.program("win32_send")
+            #expect((try await CLibrary.waiting { server.waitForStderrLine(startingWith: "ready") }) != nil)
+            let sender = try await CLibrary.program("win32_send")
             let settings = CLibrary.environment([
                 "MAILSLOT_COMPUTER_NAME": "CSENDER", "MAILSLOT_DOMAIN": "CDOM", "MAILSLOT_BROADCAST": NetworkLab.broadcast,
                 "MAILSLOT_HOSTS_FILE": hostsFile,
             ])
             for (target, text) in [("\\\\RECEIVER\\mailslot\\x", "unicast"), ("\\\\CDOM\\mailslot\\x", "domain"), ("\\\\*\\mailslot\\x", "star")] {
-                let sent = try lab.run(1, "/usr/bin/env", settings + [sender, target, text])
+                let sent = try await TestThread.await { try lab.run(1, "/usr/bin/env", settings + [sender, target, text]) }
                 #expect(sent.code == 0, "\(target): \(sent.stdout)")
             }
-            #expect(server.waitForExit(timeout: 15) == 0, "\(server.standardError)")
+            #expect((try await CLibrary.waiting { server.waitForExit(timeout: 15) }) == 0, "\(server.standardError)")
             for text in ["unicast", "domain", "star"] {
                 #expect(server.standardOutput.contains("\"\(text)\""), "\(server.standardOutput)")
             }
@@ -75,31 +75,31 @@ extension CLibraryTests {
         }
 
         @Test("libmailslot.a links into a program that then needs no libmailslot.so, and works in threads and after fork")
-        func staticLibrary() throws {
-            let program = try CLibrary.program("native_api", package: "mailslot-static")
-            let linked = try CLibrary.shell("ldd \(program)")
+        func staticLibrary() async throws {
+            let program = try await CLibrary.program("native_api", package: "mailslot-static")
+            let linked = try await CLibrary.shell("ldd \(program)")
             #expect(!linked.stdout.contains("libmailslot"), "\(linked.stdout)")
             #expect(!linked.stdout.contains("swift"), "\(linked.stdout)")
             for name in ["threads_read_and_write", "fork_child_uses_library", "stale_and_foreign_handles"] {
-                let result = try CLibrary.shell("\(program) \(name) s\(getpid())", environment: ["LD_LIBRARY_PATH": "/nonexistent"], timeout: 60)
+                let result = try await CLibrary.shell("\(program) \(name) s\(getpid())", environment: ["LD_LIBRARY_PATH": "/nonexistent"], timeout: 60)
                 #expect(result.code == 0, "\(name):\n\(result.stdout)\(result.stderr)")
             }
         }
 
         @Test("the installed library needs no Swift toolchain: a C pair runs with it hidden in a mount namespace",
               .enabled(if: getuid() == 0, "hiding the toolchain needs a mount namespace (root)"))
-        func runsWithToolchainHidden() throws {
+        func runsWithToolchainHidden() async throws {
             let library = CLibrary.prefix + "/lib/libmailslot.so"
-            let linked = try CLibrary.shell("ldd \(library)")
+            let linked = try await CLibrary.shell("ldd \(library)")
             #expect(linked.code == 0)
             #expect(!linked.stdout.contains("swift"), "libmailslot needs the toolchain's libraries:\n\(linked.stdout)")
-            let toolchain = try CLibrary.shell("dirname \"$(dirname \"$(dirname \"$(readlink -f \"$(command -v swift)\")\")\")\"").stdout
+            let toolchain = try await CLibrary.shell("dirname \"$(dirname \"$(dirname \"$(readlink -f \"$(command -v swift)\")\")\")\"").stdout
                 .trimmingCharacters
             #expect(toolchain.hasPrefix("/") && toolchain != "/")
             let slot = name("hidden")
-            let reader = try CLibrary.program("ms_reader")
-            let sender = try CLibrary.program("win32_send")
-            let linkedIn = try CLibrary.program("native_api", package: "mailslot-static")
+            let reader = try await CLibrary.program("ms_reader")
+            let sender = try await CLibrary.program("win32_send")
+            let linkedIn = try await CLibrary.program("native_api", package: "mailslot-static")
             let script = """
                 mount -t tmpfs none '\(toolchain)' || exit 90
                 [ -e '\(toolchain)/usr/bin/swift' ] && exit 91
@@ -112,7 +112,7 @@ extension CLibraryTests {
                 """
             let file = temporaryFile("hidden.sh", script)
             defer { unlink(file) }
-            let result = try CLibrary.shell("unshare -m --propagation private /bin/sh \(file)", timeout: 30)
+            let result = try await CLibrary.shell("unshare -m --propagation private /bin/sh \(file)", timeout: 30)
             #expect(result.code == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("Contents of the mailslot: one"), "\(result.stdout)")
             #expect(result.stdout.contains("Contents of the mailslot: two"), "\(result.stdout)")

@@ -14,18 +14,18 @@ extension CLibraryTests {
         ]
 
         @Test("a native API behaviour holds", arguments: cases)
-        func behaviour(_ name: String) throws {
-            let program = try CLibrary.program("native_api", package: "mailslot")
-            let result = try CLibrary.shell("\(program) \(name) n\(getpid())", timeout: 60)
+        func behaviour(_ name: String) async throws {
+            let program = try await CLibrary.program("native_api", package: "mailslot")
+            let result = try await CLibrary.shell("\(program) \(name) n\(getpid())", timeout: 60)
             #expect(result.code == 0, "\(name):\n\(result.stdout)\(result.stderr)")
             #expect(result.stdout.hasSuffix("PASS\n"))
             #expect(result.stderr.isEmpty, "the library printed: \(result.stderr)")
         }
 
         @Test("the case list here is the program's")
-        func everyCaseListed() throws {
-            let program = try CLibrary.program("native_api", package: "mailslot")
-            #expect(try CLibrary.shell(program).stdout.split(separator: "\n").map(String.init) == Self.cases)
+        func everyCaseListed() async throws {
+            let program = try await CLibrary.program("native_api", package: "mailslot")
+            #expect(try await CLibrary.shell(program).stdout.split(separator: "\n").map(String.init) == Self.cases)
         }
     }
 }

@@ -9,22 +9,22 @@ extension CLibraryTests {
     struct PythonBindingTests {
         @Test("Python reads a Swift writer's and a C client's messages through poll, and writes to a Swift server",
               .enabled(if: access("/usr/bin/python3", X_OK) == 0, "python3 is not installed"))
-        func pythonBetweenSwiftAndC() throws {
+        func pythonBetweenSwiftAndC() async throws {
             let slot = "\\\\.\\mailslot\\" + uniqueMailslotPath("py")
             let target = "\\\\.\\mailslot\\" + uniqueMailslotPath("pytarget")
             let server = try ChildProcess(MailslotBinary.path, ["serve", target, "--count", "1", "--timeout", "20000"])
-            #expect(server.waitForStderrLine(startingWith: "ready") != nil)
+            #expect((try await CLibrary.waiting { server.waitForStderrLine(startingWith: "ready") }) != nil)
             let peer = try CLibrary.spawn("/usr/bin/python3", [CLibrary.packageRoot + "/Tests/MailslotCTests/Programs/python_peer.py", slot, target, "3"],
                 environment: ["PYTHONPATH": CLibrary.packageRoot + "/bindings/python"])
-            let ready = peer.waitForStdoutLine(startingWith: "ready")
+            let ready = (try await CLibrary.waiting { peer.waitForStdoutLine(startingWith: "ready") })
             #expect(ready != nil, "\(peer.standardError)")
-            let swift = try MailslotBinary.run(["write", slot, "from swift"])
+            let swift = try await TestThread.await { try MailslotBinary.run(["write", slot, "from swift"]) }
             #expect(swift.code == 0, "\(swift.stderr)")
-            let c = try CLibrary.shell("\(try CLibrary.program("win32_send")) '\(slot)' 'from c' 'again from c'")
+            let c = try await CLibrary.shell("\(try await CLibrary.program("win32_send")) '\(slot)' 'from c' 'again from c'")
             #expect(c.code == 0, "\(c.stdout)")
-            #expect(peer.waitForExit(timeout: 15) == 0, "\(peer.standardOutput)\(peer.standardError)")
+            #expect((try await CLibrary.waiting { peer.waitForExit(timeout: 15) }) == 0, "\(peer.standardOutput)\(peer.standardError)")
             #expect(peer.standardOutput.contains("got from swift\ngot from c\ngot again from c\ndone\n"), "\(peer.standardOutput)")
-            #expect(server.waitForExit(timeout: 10) == 0)
+            #expect((try await CLibrary.waiting { server.waitForExit(timeout: 10) }) == 0)
             #expect(server.standardOutput == "from python\n")
         }
     }

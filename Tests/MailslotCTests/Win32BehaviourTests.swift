@@ -18,18 +18,18 @@ extension CLibraryTests {
         ]
 
         @Test("a Win32 behaviour holds", arguments: cases)
-        func behaviour(_ name: String) throws {
-            let program = try CLibrary.program("win32_behaviours")
-            let result = try CLibrary.shell("\(program) \(name) w\(getpid())", timeout: 30)
+        func behaviour(_ name: String) async throws {
+            let program = try await CLibrary.program("win32_behaviours")
+            let result = try await CLibrary.shell("\(program) \(name) w\(getpid())", timeout: 30)
             #expect(result.code == 0, "\(name):\n\(result.stdout)\(result.stderr)")
             #expect(result.stdout.hasSuffix("PASS\n"))
             #expect(result.stderr.isEmpty, "the library printed: \(result.stderr)")
         }
 
         @Test("the case list here is the program's: no behaviour goes untested")
-        func everyCaseListed() throws {
-            let program = try CLibrary.program("win32_behaviours")
-            let listed = try CLibrary.shell(program).stdout.split(separator: "\n").map(String.init)
+        func everyCaseListed() async throws {
+            let program = try await CLibrary.program("win32_behaviours")
+            let listed = try await CLibrary.shell(program).stdout.split(separator: "\n").map(String.init)
             #expect(listed == Self.cases)
         }
     }

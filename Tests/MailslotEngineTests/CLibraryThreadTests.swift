@@ -17,7 +17,7 @@ struct CLibraryThreadTests {
     static let perWriter = 400
 
     @Test("4 readers and 4 writers through the C API at once, with info calls: every message once, in order per writer")
-    func eightThreads() throws {
+    func eightThreads() async throws {
         let names = (0..<Self.slots).map { "\\\\.\\mailslot\\" + uniqueMailslotPath("cthreads\($0)") }
         let handles: [UInt] = names.map { name in
             var slot: OpaquePointer?
@@ -64,13 +64,14 @@ struct CLibraryThreadTests {
                 for writer in writers { _ = mslWriterClose(writer) }
             }
         }
-        for thread in writerThreads + readers { thread.join() }
+        let all = writerThreads + readers
+        try await TestThread.await { for thread in all { thread.join() } }
         #expect(problems.withLock { $0 }.isEmpty, "\(problems.withLock { $0 })")
         for bits in handles { #expect(mslSlotClose(OpaquePointer(bitPattern: bits)) == 0) }
     }
 
     @Test("a close from another thread ends a read waiting for ever with ERROR_OPERATION_ABORTED")
-    func closeDuringWait() throws {
+    func closeDuringWait() async throws {
         var slot: OpaquePointer?
         #expect(mslSlotCreate(&slot, "\\\\.\\mailslot\\" + uniqueMailslotPath("cclose"), nil) == 0)
         let bits = UInt(bitPattern: slot)
@@ -83,25 +84,27 @@ struct CLibraryThreadTests {
         }
         usleep(100_000)
         #expect(mslSlotClose(slot) == 0)
-        reader.join()
+        try await TestThread.await { reader.join() }
         #expect(result.withLock { $0 } == 995)
     }
 
     @Test("events set, reset and waited on from several threads: an auto-reset event wakes exactly one waiter per set")
-    func autoResetEventWakesOne() throws {
+    func autoResetEventWakesOne() async throws {
         let event = UInt(bitPattern: createEventA(nil, 0, 0, nil))
         let woken = Mutex(0)
         let waiters = (0..<3).map { _ in
             TestThread {
-                if waitForSingleObject(UnsafeMutableRawPointer(bitPattern: event), 2000) == 0 { woken.withLock { $0 += 1 } }
+                if waitForSingleObject(UnsafeMutableRawPointer(bitPattern: event), 3000) == 0 { woken.withLock { $0 += 1 } }
             }
         }
+        // Plain sleeps: a task's sleep may resume only after the waiters' 3 s, when the test
+        // pool is busy.
         usleep(50_000)
         #expect(setEvent(UnsafeMutableRawPointer(bitPattern: event)) == 1)
-        usleep(200_000)
+        usleep(300_000)
         #expect(woken.withLock { $0 } == 1)
         #expect(setEvent(UnsafeMutableRawPointer(bitPattern: event)) == 1)
-        for waiter in waiters { waiter.join() }  // the third times out
+        try await TestThread.await { for waiter in waiters { waiter.join() } }  // the third times out
         #expect(woken.withLock { $0 } == 2)
         // A set on a set event counts once: one wait takes it, the next finds it clear.
         let handle = UnsafeMutableRawPointer(bitPattern: event)

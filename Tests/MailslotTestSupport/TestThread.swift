@@ -22,4 +22,17 @@ public final class TestThread: @unchecked Sendable {
     public func join() {
         pthread_join(thread, nil)
     }
+
+    /// Lets the thread end on its own (nobody will join it).
+    public func detach() {
+        pthread_detach(thread)
+    }
+
+    /// Runs blocking `body` (waiting for a process, a compiler) on a thread of its own and
+    /// awaits it, so the pool's threads (one per core) stay free for the other suites.
+    public static func await<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            TestThread { continuation.resume(with: Result { try body() }) }.detach()
+        }
+    }
 }
