@@ -38,11 +38,8 @@ let package = Package(
         .library(name: "MailslotRing", targets: ["MailslotRing"]),
         .library(name: "MailslotWire", targets: ["MailslotWire"]),
         .library(name: "MailslotEngine", targets: ["MailslotEngine"]),
-        // libmailslot: the native C API (<mailslot/mailslot.h>) and the Win32 mailslot API
-        // (<mailslot/win32.h>), exported from Swift. scripts/install.sh builds it with the
-        // Swift runtime linked in and installs it as libmailslot.so with headers and .pc files.
-        .library(name: "mailslot-c", type: .dynamic, targets: ["MailslotC"]),
-        // The same, for Swift packages that link it in (the benchmark's C library rows).
+        // The C library's Swift side, for Swift packages that link it in (the benchmark's C
+        // library rows).
         .library(name: "MailslotC", targets: ["MailslotC"]),
         // Process spawning, the monotonic clock, JSON quoting and file reading for the tools,
         // tests and benchmarks: one copy of each. Internal helpers, not a stable API.
@@ -50,6 +47,11 @@ let package = Package(
     ] + lifecycle([
         .library(name: "MailslotServiceLifecycle", targets: ["MailslotServiceLifecycle"]),
     ]) + full([
+        // libmailslot: the native C API (<mailslot/mailslot.h>) and the Win32 mailslot API
+        // (<mailslot/win32.h>), exported from Swift. scripts/install.sh builds it with the
+        // Swift runtime linked in and installs it as libmailslot.so with headers and .pc files.
+        // (Not in the sanitizer subsets: they test the library in their own processes.)
+        .library(name: "mailslot-c", type: .dynamic, targets: ["MailslotC"]),
         .library(name: "MailslotPrometheus", targets: ["MailslotPrometheus"]),
         .library(name: "MailslotLoadTest", targets: ["MailslotLoadTest"]),
         .executable(name: "mailslot", targets: ["mailslot"]),
