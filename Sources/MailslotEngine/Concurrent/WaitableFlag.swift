@@ -3,8 +3,7 @@ import Glibc
 /// A flag that `poll` can wait on: an eventfd that is readable while the flag is set.
 ///
 /// The readiness of a ``ConcurrentMailslotServer`` ("a message is queued", "closing") and the
-/// C library's Win32 events are flags. Any thread may call any method; callers that need
-/// set-and-test to be one step (an auto-reset event) hold their own lock around them.
+/// descriptor a wait on a C library Win32 event polls are flags. Any thread may call any method.
 package final class WaitableFlag: @unchecked Sendable {
     private let event: Descriptor
     private let state = ThreadLock(false)
@@ -17,9 +16,6 @@ package final class WaitableFlag: @unchecked Sendable {
 
     /// The descriptor to poll: readable while the flag is set. Valid while this object lives.
     package var descriptor: Int32 { event.rawValue }
-
-    /// `true` while set.
-    package var isSet: Bool { state.withLock { $0 } }
 
     /// Sets the flag (idempotent).
     package func set() {
@@ -36,16 +32,6 @@ package final class WaitableFlag: @unchecked Sendable {
             guard isSet else { return }
             isSet = false
             system_eventfdReset(event.rawValue)
-        }
-    }
-
-    /// Clears the flag if it was set. - Returns: whether it was (one caller wins a set flag).
-    package func take() -> Bool {
-        state.withLock { isSet in
-            guard isSet else { return false }
-            isSet = false
-            system_eventfdReset(event.rawValue)
-            return true
         }
     }
 
