@@ -10,7 +10,7 @@ extension CLibraryTests {
         static let cases = [
             "poll_descriptor", "short_buffer_reports_size", "batch_write_in_order", "stale_and_foreign_handles",
             "close_wakes_waiting_reader", "threads_read_and_write", "fork_child_uses_library", "signals_left_alone",
-            "handle_table_has_no_small_cap",
+            "handle_table_has_no_small_cap", "access_list_admits_only_listed",
         ]
 
         @Test("a native API behaviour holds", arguments: cases)

@@ -306,6 +306,41 @@ static void signals_left_alone(void) {
     CHECK(before_child.sa_handler == after_child.sa_handler, "SIGCHLD's handler changed");
 }
 
+/* A writer access list through the native API: a user on the list writes, another is refused at
+ * open with MSL_EACCES (children that drop root to each uid; the test runs as root). */
+static int write_as(uid_t uid) {
+    pid_t child = fork();
+    if (child == 0) {
+        msl_writer *writer;
+        if (setgid(uid) != 0 || setuid(uid) != 0) _exit(90);
+        int code = msl_writer_open(&writer, name);
+        if (code == MSL_OK) code = msl_send(writer, "listed", 6);
+        _exit(code == MSL_OK ? 0 : code == MSL_EACCES ? 5 : 91);
+    }
+    int status = 0;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void access_list_admits_only_listed(void) {
+    if (geteuid() != 0) { printf("(not root: the case needs other users)\n"); return; }
+    uint32_t listed = 47001;
+    struct msl_slot_options options;
+    msl_slot_options_init(&options);
+    options.writer_uids = &listed;
+    options.writer_uid_count = 1;
+    msl_slot *slot;
+    OK(msl_slot_create(&slot, name, &options));
+    CHECK(write_as(47001) == 0, "the listed uid could not write");
+    CHECK(write_as(47002) == 5, "an unlisted uid was not refused with MSL_EACCES");
+    char buf[16];
+    size_t len = sizeof buf;
+    OK(msl_recv_timeout(slot, buf, &len, 1000));
+    CHECK(len == 6 && memcmp(buf, "listed", 6) == 0, "the listed writer's message");
+    len = sizeof buf;
+    CHECK(msl_recv_timeout(slot, buf, &len, 0) == MSL_ETIMEDOUT, "more than the listed writer's message");
+}
+
 static void handle_table_has_no_small_cap(void) {
     enum { N = 5000 };
     msl_slot *slot;
@@ -327,6 +362,7 @@ static const struct { const char *name; void (*run)(void); } cases[] = {
     {"fork_child_uses_library", fork_child_uses_library},
     {"signals_left_alone", signals_left_alone},
     {"handle_table_has_no_small_cap", handle_table_has_no_small_cap},
+    {"access_list_admits_only_listed", access_list_admits_only_listed},
 };
 
 int main(int argc, char *argv[]) {
