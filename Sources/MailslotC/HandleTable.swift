@@ -40,7 +40,6 @@ final class HandleTable: @unchecked Sendable {
     private struct Storage {
         var entries: [Entry] = []
         var free: [Int] = []
-        var openCount = 0
         var generation = ForkGeneration.current
     }
 
@@ -60,9 +59,6 @@ final class HandleTable: @unchecked Sendable {
             { HandleTable.shared.storage.unlockAfterFork() })
     }
 
-    /// Handles open now.
-    var openCount: Int { storage.withLock { $0.openCount } }
-
     /// Adds `object`. - Returns: its handle value, or `nil` when 16 million are open.
     func insert(_ object: HandleObject) -> UInt? {
         storage.withLock { storage in
@@ -77,7 +73,6 @@ final class HandleTable: @unchecked Sendable {
             }
             storage.entries[index].generation = (storage.entries[index].generation + 1) & UInt32(Self.mask)
             storage.entries[index].object = object
-            storage.openCount += 1
             return Self.tag | UInt(storage.entries[index].generation) << Self.indexBits | UInt(index)
         }
     }
@@ -99,7 +94,6 @@ final class HandleTable: @unchecked Sendable {
             defer {
                 storage.entries[index].object = nil
                 storage.free.append(index)
-                storage.openCount -= 1
             }
             return storage.entries[index].object
         }
@@ -126,7 +120,6 @@ final class HandleTable: @unchecked Sendable {
                 server.close()  // in the child: closes the child's copy of the socket only
                 storage.entries[index].object = nil
                 storage.free.append(index)
-                storage.openCount -= 1
             case .event(let event):
                 event.detachAfterFork()
             case .writer, nil:

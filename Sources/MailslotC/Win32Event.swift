@@ -15,13 +15,10 @@ final class Win32Event: @unchecked Sendable {
 
     /// `true`: stays signalled until ``reset()``; `false`: a wait that sees it clears it.
     let manualReset: Bool
-    /// The name given at creation, if any.
-    let name: String?
     private let state: ThreadLock<State>
 
-    init(manualReset: Bool, initiallySignalled: Bool, name: String?) {
+    init(manualReset: Bool, initiallySignalled: Bool) {
         self.manualReset = manualReset
-        self.name = name
         state = ThreadLock(State(signalled: initiallySignalled, flag: nil))
     }
 

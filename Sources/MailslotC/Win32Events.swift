@@ -28,13 +28,13 @@ public func createEventA(
                 existed = true
                 return found
             }
-            let made = Win32Event(manualReset: manualReset != 0, initiallySignalled: initialState != 0, name: key)
+            let made = Win32Event(manualReset: manualReset != 0, initiallySignalled: initialState != 0)
             events = events.filter { $0.value.event != nil }
             events[key] = WeakEvent(made)
             return made
         }
     } else {
-        event = Win32Event(manualReset: manualReset != 0, initiallySignalled: initialState != 0, name: nil)
+        event = Win32Event(manualReset: manualReset != 0, initiallySignalled: initialState != 0)
     }
     guard let bits = try? insertHandle(.event(event)) else {
         recordFailure(.systemLimit(syscall: "handle table", errno: 0))

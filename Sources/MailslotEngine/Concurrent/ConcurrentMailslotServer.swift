@@ -44,10 +44,6 @@ package final class ConcurrentMailslotServer: @unchecked Sendable {
     /// Reads begun so far (the drain tells a reader at work from a quiet one by it).
     private let readsBegun = Atomic<UInt64>(0)
     private var drainTag: UInt64 = 0
-    /// The name given at creation.
-    package let name: MailslotName
-    /// The maximum message size given at creation (`0`: any).
-    package let maxMessageSize: UInt32
 
     /// Creates the mailslot on an engine of its own (see
     /// ``MailslotEngine/createMailslot(_:maxMessageSize:readTimeout:sharedMemoryBytes:writers:)``).
@@ -64,8 +60,6 @@ package final class ConcurrentMailslotServer: @unchecked Sendable {
         socketFD = arrivals[0]
         waitDescriptors = arrivals + [closing.descriptor]
         longestWait = sharedMemoryBytes > 0 ? Int(configuration.sharedMemoryUnblockTimeout * 1000) : nil
-        self.name = name
-        self.maxMessageSize = maxMessageSize
         parts = ThreadLock(Parts(engine: engine, server: server, readTimeout: readTimeout))
         do {
             drainTag = try KernelQueueDrain.shared().watch(socketFD, for: self)
@@ -221,16 +215,6 @@ package final class ConcurrentMailslotServer: @unchecked Sendable {
             }
         }
         return try result.get()
-    }
-
-    /// Waits until a message is queued (Win32 `WaitForSingleObject` on a server handle); the
-    /// message stays queued. - Returns: `false` on timeout (`nil`: no limit).
-    package func waitForMessage(timeoutMilliseconds: Int?) throws(MailslotError) -> Bool {
-        let deadline = timeoutMilliseconds.map { monotonicMilliseconds() + Int64($0) }
-        while true {
-            if try hasMessage() { return true }
-            do { try wait(until: deadline) } catch { return false }
-        }
     }
 
     /// `true` when a message is queued now (one non-blocking look).
