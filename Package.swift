@@ -11,7 +11,8 @@ import PackageDescription
 //        │                  └──────────> MailslotCore
 //        ├──> MailslotLoadTest ──> MailslotEngine, MailslotSupport, HdrHistogram
 //        ├──> MailslotServiceLifecycle ──> MailslotEngine, swift-service-lifecycle
-//        ├──> MailslotPrometheus ──> swift-prometheus, FlyingFox (HTTP), swift-service-lifecycle
+//        ├──> MailslotPrometheus ──> MailslotEngine (its small TCP server), swift-prometheus,
+//        │                           swift-service-lifecycle
 //        └──> MailslotSupport (process spawning, clock, JSON quoting, file reading; also used
 //             by the tests' support module and the benchmarks)
 //   libmailslot (C) ──> MailslotC ──> MailslotEngine, CMailslotAPI (the C headers)
@@ -22,10 +23,17 @@ import PackageDescription
 // the test targets that sanitizer runs: no CLI, no load tester, no Prometheus, and for
 // AddressSanitizer no service lifecycle either (ThreadSanitizer runs its graceful-shutdown
 // tests). The sanitizer builds then skip the CLI's dependency graph (ArgumentParser,
-// Prometheus, FlyingFox, HdrHistogram; for ASan also swift-collections and
+// Prometheus, HdrHistogram; for ASan also swift-collections and
 // swift-async-algorithms), over a third of each build. The tests find the `mailslot` processes
 // they start in the debug build (MAILSLOT_TOOLS_DIRECTORY).
 let sanitizer = Context.environment["MAILSLOT_SANITIZER_BUILD"]
+/// The commit `--version` and JSON outputs name: `$MAILSLOT_COMMIT` (a build from a tarball),
+/// else SwiftPM's view of the checkout, else "unknown".
+let commit: String = {
+    if let given = Context.environment["MAILSLOT_COMMIT"], !given.isEmpty { return given }
+    guard let git = Context.gitInformation else { return "unknown" }
+    return String(git.currentCommit.prefix(12)) + (git.hasUncommittedChanges ? "-dirty" : "")
+}()
 /// Only outside the sanitizer subsets.
 func full<T>(_ items: [T]) -> [T] { sanitizer == nil ? items : [] }
 /// Only where the service lifecycle is built (everywhere but the ASan subset).
@@ -68,11 +76,9 @@ let package = Package(
     ]) + full([
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // /metrics for `serve|relay --metrics` and embedders who want it: MailslotPrometheus
-        // only. FlyingFox serves HTTP on plain non-blocking sockets (no SwiftNIO): a first
-        // build costs seconds, where an NIO-based server costs minutes in each of CI's three
-        // builds (debug, ASan, TSan).
+        // only. Its HTTP is the engine's one-request TCP server: no HTTP library, so no
+        // Foundation networking (URLSession, libcurl) in a static binary, and no SwiftNIO build.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         // `swift package generate-documentation` (the DocC catalog); a plugin, built only when used.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         // One-way latency histograms of `mailslot loadtest` (MailslotLoadTest only).
@@ -81,7 +87,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibEv", path: "CLibEv", providers: [.apt(["libev-dev"])]),
         .target(name: "MailslotCore"),
-        .target(name: "MailslotSupport"),
+        // The version and commit of this build (MailslotSupport's BuildInfo).
+        .target(name: "CMailslotBuildInfo", dependencies: ["CMailslotAPI"], cSettings: [.define("MAILSLOT_COMMIT", to: "\"\(commit)\"")]),
+        .target(name: "MailslotSupport", dependencies: ["CMailslotBuildInfo"]),
         // Test (debug) builds check the ring's invariants on every operation.
         .target(name: "MailslotRing", swiftSettings: [.define("MAILSLOT_INTERNAL_CHECKS", .when(configuration: .debug))]),
         .target(name: "MailslotWire"),
@@ -127,8 +135,7 @@ let package = Package(
         .target(
             name: "MailslotPrometheus",
             dependencies: [
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "FlyingFox", package: "FlyingFox"),
+                "MailslotEngine", .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -77,6 +77,8 @@ _Static_assert(sizeof(struct CLibEv_mmsghdr) == 64, "struct mmsghdr layout");
 extern int CLibEv_recvmmsg(int fd, struct CLibEv_mmsghdr *vec, unsigned int vlen, int flags, struct timespec *timeout)
     __asm__("recvmmsg");
 extern int CLibEv_sendmmsg(int fd, struct CLibEv_mmsghdr *vec, unsigned int vlen, int flags) __asm__("sendmmsg");
+// accept4(2) is _GNU_SOURCE too (the metrics endpoint takes connections non-blocking, close-on-exec).
+extern int CLibEv_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) __asm__("accept4");
 
 /// Bytes of control buffer for the `SO_RXQ_OVFL` drop counter of one datagram.
 static inline size_t CLibEv_cmsg_space_drops(void) { return CMSG_SPACE(sizeof(unsigned int)); }

@@ -7,8 +7,8 @@ import MailslotEngine
 /// Each text is made once and kept for the life of the process, so the pointers handed to C
 /// stay valid.
 enum ErrorText {
-    /// The library's version, as `MSL_VERSION_STRING` in `<mailslot/mailslot.h>`.
-    static let versionString = "0.9.0"
+    /// The library's version: `MSL_VERSION_STRING` in `<mailslot/mailslot.h>`.
+    static let versionString = MSL_VERSION_STRING
 
     /// ``versionString`` as a C string.
     nonisolated(unsafe) static let version = UnsafePointer(strdup(versionString)!)

@@ -1,4 +1,5 @@
-import Foundation
+import FoundationEssentials
+import Glibc
 
 /// The run as one self-contained HTML page (XHTML, so it parses as XML): inline SVG, inline
 /// CSS, no script and no fetch. Four plots: delivered against offered rate per host, loss
@@ -86,7 +87,7 @@ public enum HTMLReport {
             </html>
 
             """
-        page = page.replacingOccurrences(of: "\n\n</svg>", with: "\n</svg>")
+        page = page.replacing("\n\n</svg>", with: "\n</svg>")
         return page
     }
 
@@ -136,7 +137,7 @@ public enum HTMLReport {
         guard lossPercent > 0 else { return "#f7fbf7" }
         let fraction = max(0, min(1, (log10(lossPercent) + 2) / 4))
         let red = Int(255 - 80 * fraction), green = Int(230 * (1 - fraction)), blue = Int(80 * (1 - fraction))
-        return String(format: "#%02x%02x%02x", red, green, blue)
+        return "#" + [red, green, blue].map { ($0 < 16 ? "0" : "") + String(UInt8(clamping: $0), radix: 16) }.joined()
     }
 
     private static func quote(_ value: Double) -> String { "\"\(fmt(value))\"" }

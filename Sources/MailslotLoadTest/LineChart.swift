@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// A line chart as inline SVG: series of points over shared axes, a legend, optional vertical
 /// markers. The x axis is logarithmic when the values span more than a factor of 20 (a sweep
@@ -103,7 +103,7 @@ struct LineChart {
     }
 
     private static func trim(_ value: Double) -> String {
-        let text = String(format: "%.2f", value)
+        let text = fixed(value, digits: 2)
         var trimmed = Substring(text)
         while trimmed.hasSuffix("0") { trimmed = trimmed.dropLast() }
         if trimmed.hasSuffix(".") { trimmed = trimmed.dropLast() }
@@ -112,10 +112,24 @@ struct LineChart {
 }
 
 /// SVG coordinates with one decimal.
-func fmt(_ value: Double) -> String { String(format: "%.1f", value) }
+func fmt(_ value: Double) -> String { fixed(value, digits: 1) }
+
+/// `value` with exactly `digits` decimals, rounded half away from zero (`printf`'s `%.Nf`
+/// without Foundation).
+func fixed(_ value: Double, digits: Int) -> String {
+    guard value.isFinite else { return value.isNaN ? "nan" : (value < 0 ? "-inf" : "inf") }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    guard scaled < 9e18 else { return String(value) }
+    let units = UInt64(scaled), whole = units / UInt64(scale), fraction = units % UInt64(scale)
+    let sign = value < 0 && units > 0 ? "-" : ""
+    guard digits > 0 else { return "\(sign)\(whole)" }
+    let decimals = String(fraction)
+    return "\(sign)\(whole)." + String(repeating: "0", count: digits - decimals.count) + decimals
+}
 
 /// Text made safe for XML.
 func escape(_ text: String) -> String {
-    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-        .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
 }

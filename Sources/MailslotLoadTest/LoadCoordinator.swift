@@ -53,6 +53,10 @@ public struct RunResult: Codable, Sendable {
     /// Whether latency figures compare clocks of different machines (then they need
     /// synchronized clocks to mean anything).
     public var latencyNeedsSynchronizedClocks: Bool
+    /// The version of the `mailslot` that ran it (optional: results written before 0.9.0 lack it).
+    public var version: String? = BuildInfo.version
+    /// The commit of the `mailslot` that ran it (``version``'s build).
+    public var commit: String? = BuildInfo.commit
 
     /// A run's result from its parts.
     public init(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import MailslotEngine
+import MailslotSupport
 
 /// `mailslot`: a thin command line over the library.
 @main
@@ -8,6 +9,7 @@ struct MailslotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailslot",
         abstract: "Windows mailslots on Linux: create, write, and list named message queues.",
+        version: BuildInfo.description,
         subcommands: [Serve.self, Write.self, List.self, Relay.self, LoadTest.self]
     )
 }

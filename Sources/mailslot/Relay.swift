@@ -7,7 +7,7 @@ import Prometheus
 struct Relay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run this host's NetBIOS datagram service: deliver mailslot writes from other computers to local mailslots.",
-        discussion: "Owns the UDP port (138 by default; needs root or CAP_NET_BIND_SERVICE below 1024). Prints 'ready relay <computer> <domain> udp <port>' to stderr, runs until SIGINT/SIGTERM (which first relay what its socket already holds, for up to --drain-timeout), then prints its counters."
+        discussion: "Owns the UDP port (138 by default; needs root or CAP_NET_BIND_SERVICE below 1024), or takes it from systemd (socket activation: a bound UDP socket passed as LISTEN_FDS, e.g. by mailslot-relay.socket). Under Type=notify it reports READY=1, STOPPING=1 and, with WatchdogSec=, WATCHDOG=1. Prints 'ready relay <computer> <domain> udp <port>' to stderr, runs until SIGINT/SIGTERM (which first relay what its socket already holds, for up to --drain-timeout), then prints its counters."
     )
 
     @OptionGroup var network: NetworkOptions
@@ -17,7 +17,10 @@ struct Relay: AsyncParsableCommand {
     func run() async throws {
         let registry = service.metrics == nil ? nil : PrometheusCollectorRegistry()
         try await reportingFailures {
-            let configuration = try network.configuration()
+            var network = try network.configuration()
+            // Under socket activation the service manager holds the port: no privilege needed.
+            if let socket = SocketActivation.takeDatagramSocket() { network.inheritedSocket = socket }
+            let configuration = network
             let mailslots = try service.makeEngine(registry: registry)
             let outcome = ServiceOutcome()
             let port = try await mailslots.engine.run { engine in

@@ -9,7 +9,7 @@ import Prometheus
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a mailslot and print each message on one line to stdout.",
-        discussion: "Prints 'ready <full name>' to stderr once it can receive. Exits 0 after --count messages or on SIGINT/SIGTERM, which first print what was already received (for up to --drain-timeout); on every exit it prints a one-line summary (messages received, drops by cause, how many came through shared memory) on stderr."
+        discussion: "Prints 'ready <full name>' to stderr once it can receive. Exits 0 after --count messages or on SIGINT/SIGTERM, which first print what was already received (for up to --drain-timeout); on every exit it prints a one-line summary (messages received, drops by cause, how many came through shared memory) on stderr: with --format json, one JSON object that also names the version and commit."
     )
 
     @Argument(help: "The mailslot: 'x' (meaning \\\\.\\mailslot\\x) or \\\\.\\mailslot\\[path\\]name.")
@@ -202,6 +202,11 @@ final class ServeSession {
             if stats.sharedMemoryResets > 0 { line += " (\(stats.sharedMemoryResets) ring resets after corruption)" }
         }
         if let datagrams = engine.datagramStatistics { line += "; " + DatagramSummary.line(datagrams) }
-        return line
+        guard format == .json else { return line }
+        // One JSON object instead, the text line inside: the figures, then what built them.
+        let drops = stats.drops.causes.map { "\(JSONText.quoted($0.name)): \($0.count)" }.joined(separator: ", ")
+        return "{\"summary\": {\"received\": \(received), \"dropped\": \(stats.drops.total), \"drops\": {\(drops)}, "
+            + "\"receive_errors\": \(stats.receiveErrors), \"through_shared_memory\": \(stats.receivedThroughSharedMemory), "
+            + "\"text\": \(JSONText.quoted(line))}, \(BuildInfo.jsonFields)}"
     }
 }

@@ -15,6 +15,9 @@ struct ServiceOptions: ParsableArguments {
     @Option(help: "On SIGTERM or SIGINT, deliver what was already received for at most this many milliseconds, then close (what is left counts as closed-unread).")
     var drainTimeout: Int = 5000
 
+    @Option(help: "Log lines on stderr: 'text', or 'journal' (each line led by its syslog priority, '<4>' for a warning, for journalctl -p). Default: journal when stderr is the journal ($JOURNAL_STREAM), else text.")
+    var logFormat: LogFormat?
+
     /// The metrics address, parsed.
     func metricsAddress() throws -> (host: String, port: UInt16)? {
         guard let metrics else { return nil }
@@ -24,9 +27,14 @@ struct ServiceOptions: ParsableArguments {
         return (String(metrics[..<colon]), port)
     }
 
-    /// Logs warnings (rate-limited by the engine) to stderr.
+    /// Logs warnings (rate-limited by the engine) to stderr, as text or journal lines.
     var logger: Logger {
-        var logger = Logger(label: "mailslot") { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "mailslot") { label in
+            switch logFormat ?? .automatic {
+            case .text: StreamLogHandler.standardError(label: label)
+            case .journal: JournalLogHandler(label: label)
+            }
+        }
         logger.logLevel = .warning
         return logger
     }
@@ -45,6 +53,10 @@ struct ServiceOptions: ParsableArguments {
     /// prints `outcome`'s summary; on every path, a failed group included (the engine is then
     /// stopped first). `readyLine` goes to stderr once the signals are caught, so a signal
     /// sent after it always gets the graceful path, and the summary always comes after it.
+    ///
+    /// Under a service manager (`Type=notify`), `READY=1` follows the ready line, `STOPPING=1`
+    /// the signal, and `WATCHDOG=1` goes out every half `WatchdogSec=` once the engine's loop
+    /// has answered.
     func run(
         _ engine: MailslotService, registry: PrometheusCollectorRegistry?, readyLine: String, outcome: ServiceOutcome
     ) async throws {
@@ -67,7 +79,11 @@ struct ServiceOptions: ParsableArguments {
             }
             services.append(.init(service: endpoint))
         }
-        services.append(.init(service: ReadyLine(line: readyLine)))
+        let manager = ServiceManagerNotifier()
+        services.append(.init(service: ReadyLine(line: readyLine, manager: manager)))
+        if let interval = manager.watchdogInterval {
+            services.append(.init(service: Watchdog(engine: engine.engine, manager: manager, interval: interval)))
+        }
         // The engine may end by itself (serve's --count or --timeout): the rest then shuts down.
         services.append(.init(service: engine, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(
@@ -76,13 +92,34 @@ struct ServiceOptions: ParsableArguments {
     }
 }
 
-/// Prints a line once the group runs (its signals are caught by then), then waits for the end.
+/// Prints a line once the group runs (its signals are caught by then) and tells the service
+/// manager (`READY=1`); at the signal, tells it `STOPPING=1` as the drain begins.
 private struct ReadyLine: Service {
     let line: String
+    let manager: ServiceManagerNotifier
 
     func run() async {
         printError(line)
+        manager.notify("READY=1\nSTATUS=\(line)")
         try? await gracefulShutdown()
+        manager.notify("STOPPING=1\nSTATUS=draining")
+    }
+}
+
+/// `WATCHDOG=1` every `interval` (half the manager's `WatchdogSec=`), each only after the
+/// engine's loop ran a task: a loop stuck in a callback stops the pings, and the manager
+/// restarts the service.
+private struct Watchdog: Service {
+    let engine: MailslotEngineThread
+    let manager: ServiceManagerNotifier
+    let interval: Duration
+
+    func run() async {
+        while !Task.isShuttingDownGracefully {
+            guard (try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }) != nil else { return }
+            guard (try? await engine.run { _ in }) != nil else { return }
+            manager.notify("WATCHDOG=1")
+        }
     }
 }
 

@@ -25,7 +25,9 @@ struct NoMessageLostTests {
         let fleet = try WriterFleet(mailslot: path, writers: 2, perWriter: total / 2)
         for writer in fleet.waitForAll() { #expect(writer.code == 0, "\(writer.stderr)") }
         #expect(server.waitForExit(timeout: 120) == 0)
-        #expect(server.standardError.contains("summary: \(total) messages received, 0 dropped (none)"), "\(server.standardError)")
+        let summary = format == "json" ? "{\"summary\": {\"received\": \(total), \"dropped\": 0," : "summary: \(total) messages received, 0 dropped (none)"
+        #expect(server.standardError.contains(summary), "\(server.standardError)")
+        if format == "json" { #expect(server.standardError.contains("\"version\": \"") && server.standardError.contains("\"commit\": \"")) }
         let messages = readLines(of: output).map { line -> Substring in
             switch format {
             case "hex": Substring(String(decoding: Self.unhex(line), as: UTF8.self))

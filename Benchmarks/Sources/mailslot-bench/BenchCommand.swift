@@ -1,4 +1,5 @@
 import ArgumentParser
+import MailslotSupport
 
 /// `mailslot-bench`: datagram throughput, loss and latency of mailslots under load, each figure
 /// next to a baseline measured in the same run.
@@ -7,6 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mailslot-bench",
         abstract: "Measure mailslot throughput, loss and latency against C AF_UNIX and POSIX mq baselines.",
+        version: BuildInfo.description,
         subcommands: [RunCommand.self, WriterCommand.self, MemoryProbeCommand.self, UDPReceiverCommand.self],
         defaultSubcommand: RunCommand.self
     )

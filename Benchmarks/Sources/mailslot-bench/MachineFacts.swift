@@ -1,4 +1,5 @@
 import Glibc
+import MailslotSupport
 
 /// What the figures depend on: CPUs, kernel, and the kernel's queue limits.
 enum MachineFacts {
@@ -9,7 +10,7 @@ enum MachineFacts {
         let cpus = sysconf(Int32(_SC_NPROCESSORS_ONLN))
         let qlen = read("/proc/sys/net/unix/max_dgram_qlen")
         let msgMax = read("/proc/sys/fs/mqueue/msg_max")
-        return "mailslot-bench: profile \(profile) (\(settings.seconds) s per trial, \(settings.repetitions) repetition(s), median); "
+        return "mailslot-bench \(BuildInfo.description): profile \(profile) (\(settings.seconds) s per trial, \(settings.repetitions) repetition(s), median); "
             + "\(cpus) CPUs, Linux \(release), net.unix.max_dgram_qlen \(qlen), fs.mqueue.msg_max \(msgMax)\n"
     }
 

@@ -108,7 +108,7 @@ extension Array where Element == ResultRow {
     /// The rows as a JSON array, one object per line.
     var json: String {
         let objects = map { row in
-            "  {" + row.jsonFields.map { "\"\($0.0)\": \($0.1.text)" }.joined(separator: ", ") + "}"
+            "  {" + row.jsonFields.map { "\"\($0.0)\": \($0.1.text)" }.joined(separator: ", ") + ", " + BuildInfo.jsonFields + "}"
         }
         return "[\n" + objects.joined(separator: ",\n") + "\n]\n"
     }

@@ -67,12 +67,25 @@ final class DatagramService {
         domain = configuration.domainName(suffix: 0)
         let socket: Descriptor
         do {
-            socket = Descriptor(owning: try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)))
+            if let inherited = configuration.inheritedSocket {
+                socket = Descriptor(owning: inherited)
+            } else {
+                socket = Descriptor(owning: try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)))
+            }
         } catch {
             throw error.mailslotError
         }
         let fd = socket.rawValue
         do {
+            if configuration.inheritedSocket != nil {
+                guard try system_socketIdentity(fd).type == Int32(SOCK_DGRAM.rawValue),
+                    system_socketOption(fd, level: SOL_SOCKET, name: SO_DOMAIN) == AF_INET, try system_localEndpoint(fd).port != 0
+                else {
+                    throw MailslotError.invalidParameter("the inherited socket is not a bound UDP socket")
+                }
+                try system_setNonBlocking(fd)
+                try system_setCloseOnExec(fd, true)
+            }
             try system_setsockopt(fd, level: SOL_SOCKET, name: SO_BROADCAST, value: 1)
             // Every datagram then carries the socket's cumulative kernel drop count.
             try system_setsockopt(fd, level: SOL_SOCKET, name: SO_RXQ_OVFL, value: 1)
@@ -80,12 +93,16 @@ final class DatagramService {
             if (try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUFFORCE, value: buffer)) == nil {
                 try? system_setsockopt(fd, level: SOL_SOCKET, name: SO_RCVBUF, value: buffer)
             }
-            let address = IPv4Endpoint(configuration.bindAddress, port: configuration.udpPort)?.address ?? 0
-            try system_bind(fd, IPv4Endpoint(address: address, port: configuration.udpPort))
+            if configuration.inheritedSocket == nil {
+                let address = IPv4Endpoint(configuration.bindAddress, port: configuration.udpPort)?.address ?? 0
+                try system_bind(fd, IPv4Endpoint(address: address, port: configuration.udpPort))
+            }
             port = try system_localEndpoint(fd).port
             outbox = try OutboxForwarder(port: port)
             relaySocket = Descriptor(owning: try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue)))
-        } catch {
+        } catch let error as MailslotError {
+            throw error
+        } catch let error as SyscallError {
             // The socket closes as it goes out of scope.
             if error.errno == EADDRINUSE {
                 throw .alreadyExists("UDP port \(configuration.udpPort) (another datagram service runs on this host)")
@@ -94,6 +111,8 @@ final class DatagramService {
                 throw .invalidParameter("UDP port \(configuration.udpPort) needs root or CAP_NET_BIND_SERVICE")
             }
             throw error.mailslotError
+        } catch {
+            throw .invalidParameter("\(error)")
         }
         self.socket = socket
         touchedSlots.reserveCapacity(Self.batchSize)

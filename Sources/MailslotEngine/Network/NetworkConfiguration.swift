@@ -59,6 +59,11 @@ public struct NetworkConfiguration: Sendable, Hashable {
     /// to that interface's unicast datagrams: Linux hands broadcasts only to sockets bound to
     /// 0.0.0.0, so domain writes (`\\*`, `\\DOMAIN`) then no longer arrive.
     public var bindAddress = "0.0.0.0"
+    /// A bound IPv4 UDP socket that the datagram service takes instead of binding
+    /// ``bindAddress``:``udpPort`` itself: socket activation, where the service manager holds
+    /// port 138 and the service runs with no privilege (``SocketActivation``). The service owns
+    /// the descriptor from then on and closes it; ``udpPort`` becomes the socket's port.
+    public var inheritedSocket: Int32?
     /// Senders the datagram service takes datagrams from, by UDP source address (empty: any).
     /// Others are dropped and counted as ``/MailslotCore/DropCounters/accessDenied``. The source address of
     /// a UDP datagram is not authenticated: this keeps out other networks, not a spoofer on

@@ -28,6 +28,16 @@ func system_pollReadable(_ fds: [Int32], timeoutMilliseconds: Int32) throws(Sysc
     return entries.firstIndex { $0.revents != 0 }
 }
 
+/// `poll(2)` for given events on several descriptors. - Returns: for each, whether it reported
+/// an event (or an error or hang-up); all `false` after `timeoutMilliseconds` (`-1`: no limit).
+func system_pollEach(_ fds: [(fd: Int32, events: Int16)], timeoutMilliseconds: Int32) throws(SyscallError) -> [Bool] {
+    var entries = fds.map { pollfd(fd: $0.fd, events: $0.events, revents: 0) }
+    _ = try entries.withUnsafeMutableBufferPointer { buffer throws(SyscallError) in
+        try syscallOrThrow("poll") { Glibc.poll(buffer.baseAddress, nfds_t(buffer.count), timeoutMilliseconds) }
+    }
+    return entries.map { $0.revents != 0 }
+}
+
 /// Removes `fd` from the epoll set `epoll` (ENOENT and EBADF, a descriptor already gone, are fine).
 func system_epollRemove(_ epoll: Int32, _ fd: Int32) {
     var event = epoll_event()
