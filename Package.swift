@@ -63,6 +63,9 @@ let package = Package(
         .library(name: "MailslotPrometheus", targets: ["MailslotPrometheus"]),
         .library(name: "MailslotLoadTest", targets: ["MailslotLoadTest"]),
         .executable(name: "mailslot", targets: ["mailslot"]),
+        // Declared so that the benchmark package's release build (the one scripts/package.sh
+        // packs) can build it.
+        .executable(name: "mailslot-netlogon-responder", targets: ["mailslot-netlogon-responder"]),
     ]),
     dependencies: [
         // The engine logs what it cannot report through a return value (failed receives,
@@ -171,6 +174,9 @@ let package = Package(
             dependencies: ["MailslotTestSupport", "mailslot"],
             exclude: ["Programs"]
         ),
+        // The release (scripts/package.sh's dist/): the tarball without a toolchain, the .deb
+        // through lintian, dpkg and systemd-analyze, man pages and completions.
+        .testTarget(name: "MailslotReleaseTests", dependencies: ["MailslotTestSupport"]),
         .testTarget(
             name: "MailslotLoadTestTests",
             dependencies: ["MailslotLoadTest", "MailslotTestSupport", "mailslot"]

@@ -9,6 +9,11 @@
 #       link the library from the release objects in DIR instead of compiling them: a release
 #       build of a package that links MailslotC, as the benchmark's does (Benchmarks/.build/
 #       release). The test command uses it: the same objects, compiled once rather than twice.
+#   For packages (scripts/package.sh):
+#     --destdir DIR     install under DIR as if into PREFIX (DESTDIR); no install manifest
+#     --libdir SUBDIR   the library folder under PREFIX (default lib; Debian: lib/<triplet>)
+#     --relocatable     .pc files that find the prefix from their own place (${pcfiledir}),
+#                       for a tarball unpacked anywhere
 #
 # Installs:
 #   DIR/lib/libmailslot.so.0.9.0 (+ .so.0, .so links)   the Swift runtime linked in: runs
@@ -28,6 +33,9 @@ prefix=/usr/local
 mode=install
 prebuilt=0
 objects_from=
+destdir=
+libdir=lib
+relocatable=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) prefix=$2; shift 2 ;;
@@ -35,7 +43,10 @@ while [ $# -gt 0 ]; do
     --uninstall) mode=uninstall; shift ;;
     --prebuilt) prebuilt=1; shift ;;
     --objects-from) objects_from=$2; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --destdir) destdir=$2; shift 2 ;;
+    --libdir) libdir=$2; shift 2 ;;
+    --relocatable) relocatable=1; shift ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "install: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -130,15 +141,17 @@ for file in "$built" "$scratch/release/libmailslot.a"; do
   [ -f "$file" ] || { echo "install: $file is missing (build first, without --prebuilt)" >&2; exit 1; }
 done
 
-lib="$prefix/lib"
-include="$prefix/include/mailslot"
-mkdir -p "$lib/pkgconfig" "$include/compat" "$prefix/share/man/man3" "$prefix/share/mailslot"
+root="$destdir$prefix"
+lib="$root/$libdir"
+include="$root/include/mailslot"
+mkdir -p "$lib/pkgconfig" "$include/compat" "$root/share/man/man3"
+[ -n "$destdir" ] || mkdir -p "$prefix/share/mailslot"
 installed=()
 put() {  # put MODE SOURCE DEST
   install -m "$1" "$2" "$3"
   installed+=("$3")
 }
-put 0755 "$built" "$lib/libmailslot.so.$version"
+put 0644 "$built" "$lib/libmailslot.so.$version"
 strip --strip-unneeded "$lib/libmailslot.so.$version" 2>/dev/null || true
 ln -sf "libmailslot.so.$version" "$lib/libmailslot.so.$major"
 ln -sf "libmailslot.so.$major" "$lib/libmailslot.so"
@@ -150,11 +163,20 @@ done
 for header in Sources/CMailslotAPI/include/mailslot/compat/*.h; do
   put 0644 "$header" "$include/compat/$(basename "$header")"
 done
+pc_prefix=$prefix
+# From lib/pkgconfig (or lib/<triplet>/pkgconfig) back up to the prefix.
+[ "$relocatable" = 0 ] || pc_prefix="\${pcfiledir}/$(echo "$libdir/pkgconfig" | sed 's|[^/][^/]*|..|g')"
 for pc in mailslot mailslot-win32 mailslot-static; do
-  sed -e "s|@PREFIX@|$prefix|g" -e "s|@VERSION@|$version|g" "docs/c/$pc.pc.in" > "$lib/pkgconfig/$pc.pc"
+  sed -e "s|@PREFIX@|$pc_prefix|g" -e "s|@LIBDIR@|\${prefix}/$libdir|g" -e "s|@VERSION@|$version|g" \
+    "docs/c/$pc.pc.in" > "$lib/pkgconfig/$pc.pc"
+  chmod 0644 "$lib/pkgconfig/$pc.pc"
   installed+=("$lib/pkgconfig/$pc.pc")
 done
-put 0644 docs/c/mailslot.3 "$prefix/share/man/man3/mailslot.3"
+put 0644 docs/c/mailslot.3 "$root/share/man/man3/mailslot.3"
+if [ -n "$destdir" ]; then
+  echo "install: libmailslot $version staged in $destdir$prefix (${#installed[@]} files)" >&2
+  exit 0
+fi
 printf '%s\n' "${installed[@]}" "$manifest" > "$manifest"
 # A system prefix: let the dynamic linker find the new library now.
 if [ "$(id -u)" -eq 0 ] && { [ "$prefix" = /usr/local ] || [ "$prefix" = /usr ]; }; then ldconfig 2>/dev/null || true; fi

@@ -2,10 +2,13 @@
 # Installs the real third-party peers the interop tests talk to, when missing: tshark (decodes
 # what we send), scapy (builds datagrams we receive), python3-samba (Samba's NDR parser), iproute2 (network namespaces for
 # multi-host tests), Samba's nmbd and smbtorture, curl (scrapes /metrics), xmllint and headless
-# Chromium (the load test's HTML report), iperf2 (the load test's baseline). Safe to run again.
+# Chromium (the load test's HTML report), iperf2 (the load test's baseline); for the release's
+# tests, lintian (the .deb), zsh and fish (the completions), dpkg-dev (dpkg-shlibdeps) and
+# systemd (systemd-analyze, systemd-socket-activate; not started). Safe to run again.
 set -euo pipefail
 missing=()
-for package in tshark python3-scapy iproute2 samba python3-samba samba-testsuite curl libxml2-utils chromium iperf; do
+for package in tshark python3-scapy iproute2 samba python3-samba samba-testsuite curl libxml2-utils chromium iperf \
+  lintian zsh fish dpkg-dev systemd; do
   dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, runs every test, builds the
-# documentation (no warnings allowed), builds and installs the C library for the C tests, runs the ring and engine tests under ASan, the
+# documentation (no warnings allowed), builds and installs the C library for the C tests, packs
+# the release (scripts/package.sh) for its tests, runs the ring and engine tests under ASan, the
 # thread-crossing ones under TSan, a 30-second soak, the malloc gates and the wire decoder's
 # fuzzer. It ends with a table of its phases and how long each took.
 #
@@ -86,9 +87,15 @@ builds() {
   # The release build also gives libmailslot its objects (the benchmark links MailslotC): it is
   # linked from them as users get it (Swift runtime inside) and installed where the C tests
   # compile against it, with no second release compile of the engine.
+  # The same build gives the release its programs: scripts/package.sh packs them into dist/
+  # for the release's tests.
   background release bash -c 'scripts/build-bench.sh --disable-default-traits \
     && scripts/build-bench.sh --disable-default-traits --product mailslot-gates \
-    && scripts/install.sh --objects-from Benchmarks/.build/release --prefix "$PWD/.build-clib/prefix"'
+    && scripts/install.sh --objects-from Benchmarks/.build/release --prefix "$PWD/.build-clib/prefix" \
+    && for product in mailslot mailslot-netlogon-responder generate-manual; do
+         scripts/build-bench.sh --disable-default-traits --product "$product" || exit 1
+       done \
+    && scripts/package.sh --prebuilt'
   background fuzzer scripts/fuzz-wire.sh build
   local status=0
   timed debug swift build --build-tests || status=1

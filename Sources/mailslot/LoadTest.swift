@@ -37,6 +37,8 @@ struct LoadAgentCommand: AsyncParsableCommand {
             var configuration = try network.configuration()
             if network.udpPort == nil { configuration.udpPort = 138 }
             if let receiveBuffer { configuration.receiveBufferBytes = receiveBuffer }
+            // A UDP socket from systemd (socket activation), when the agent runs its own service.
+            if !viaRelay, let socket = SocketActivation.takeDatagramSocket() { configuration.inheritedSocket = socket }
             let network = configuration
             let mailslots = try service.makeEngine(registry: registry)
             let outcome = ServiceOutcome()

@@ -111,6 +111,42 @@ struct ServiceManagerTests {
         relay.kill(SIGTERM)
         #expect(relay.waitForExit(timeout: 15) == 0)
     }
+
+    @Test("every metric the Grafana dashboard (docs/grafana) queries is exported by a live load-test agent")
+    func dashboardMetricsAreExported() throws {
+        var root = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        root.removeLast(3)  // Tests/MailslotEngineTests/ServiceManagerTests.swift
+        let dashboard = try #require(readTextFile(root.joined(separator: "/") + "/docs/grafana/mailslot-loadtest.json"))
+        let queried = Set(Self.metricNames(in: dashboard))
+        #expect(queried.count >= 8, "\(queried)")
+        let agent = try ChildProcess(binary, ["loadtest", "agent", "--udp-port", "\(try freeUDPPort())", "--metrics", "127.0.0.1:0"])
+        defer { agent.kill(SIGKILL) }
+        let line = try #require(agent.waitForStderrLine(startingWith: "metrics ", timeout: 20))
+        let address = String(line.split(separator: " ").last ?? "")
+        var exported: Set<String> = []
+        // The engine reports to the registry once a second.
+        for _ in 0..<50 where !queried.isSubset(of: exported) {
+            let scrape = try ChildProcess("/usr/bin/curl", ["-sf", "http://\(address)/metrics"])
+            _ = scrape.waitForExit(timeout: 10)
+            exported = Set(scrape.standardOutput.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
+                line.split(whereSeparator: { $0 == "{" || $0 == " " }).first.map(String.init)
+            })
+            usleep(100_000)
+        }
+        #expect(queried.subtracting(exported).isEmpty, "queried but not exported: \(queried.subtracting(exported))")
+    }
+
+    /// The `mailslot_…` names in a dashboard's text.
+    static func metricNames(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let start = rest.firstRange(of: "mailslot_") {
+            let name = rest[start.lowerBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            names.append(String(name))
+            rest = rest[name.endIndex...]
+        }
+        return names
+    }
 }
 
 /// A datagram socket standing in for the service manager's notify socket.
@@ -142,19 +178,6 @@ private final class NotifySocket {
         let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         return count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : nil
     }
-}
-
-/// A UDP port nobody holds right now (bound to port 0, then closed).
-func freeUDPPort() throws -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: 0), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw SocketSetupError(errno: errno) }
-    return UInt16(bigEndian: address.sin_port)
 }
 
 /// Sends `bytes` to 127.0.0.1:`port` in one UDP datagram.

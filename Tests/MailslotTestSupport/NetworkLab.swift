@@ -118,3 +118,16 @@ public func readTextFile(_ path: String) -> String? {
 
 /// A file's bytes as they are (no text decoding), or `nil` when it cannot be read.
 public func readFileBytes(_ path: String) -> [UInt8]? { FileBytes.read(path) }
+
+/// A UDP port nobody holds right now (bound to port 0, then closed).
+public func freeUDPPort() throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: 0), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw SpawnError(errno: errno) }
+    return UInt16(bigEndian: address.sin_port)
+}
