@@ -122,7 +122,7 @@ sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@SIZE@|$size|" -e "s|@
 sed "s|@VERSION@|$version|" packaging/debian/shlibs > "$stage/DEBIAN/shlibs"
 install -m 0644 packaging/debian/triggers packaging/debian/conffiles "$stage/DEBIAN/"
 find "$stage" -newermt "@$epoch" -exec touch -h -d "@$epoch" {} + 2>/dev/null || true
-dpkg-deb --build --root-owner-group -Zxz "$stage" "dist/$name.deb" >/dev/null
+dpkg-deb --build --root-owner-group -Zxz -z1 "$stage" "dist/$name.deb" >/dev/null
 
 # The tarball: the same files under bin/ lib/ include/ share/, .pc files that find their own
 # prefix, the units and their option files as examples under share/mailslot/.

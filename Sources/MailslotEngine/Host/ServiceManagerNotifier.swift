@@ -29,7 +29,8 @@ public final class ServiceManagerNotifier: Sendable {
         if let microseconds = Self.variable("WATCHDOG_USEC").flatMap(Int64.init), microseconds > 0,
             watchdogPID == nil || watchdogPID == getpid()
         {
-            watchdogInterval = .microseconds(microseconds / 2)
+            // At least 10 ms apart, whatever the manager asks: a ping is a loop round trip.
+            watchdogInterval = .microseconds(max(10_000, microseconds / 2))
         } else {
             watchdogInterval = nil
         }
