@@ -21,10 +21,14 @@ public enum HTMLReport {
         }
         let ideal = LineChart.Series(
             name: "offered", points: steps.map { (Double($0.offeredRate), Double($0.offeredRate)) }, color: "#999999", dashed: true)
+        // A knee line only where the hosts set the limit: when the sender did, delivery bends
+        // because sending did, and the "sent" line shows it.
         let knee = result.knee.map { [(x: Double($0), label: "knee \(LineChart.short(Double($0)))/s")] } ?? []
+        let sent = LineChart.Series(
+            name: "sent", points: steps.map { (Double($0.offeredRate), $0.sentPerSecond) }, color: "#000000", dashed: true)
         let delivered = LineChart(
             title: "Delivered vs offered, per host", xLabel: "offered rate (msg/s)", yLabel: "delivered (msg/s)",
-            series: [ideal] + perHost, markers: knee)
+            series: [ideal, sent] + perHost, markers: knee)
         let worst = LineChart.Series(
             name: "worst host", points: steps.map { (Double($0.offeredRate), $0.worstLossPercent) }, color: "#d62728")
         let median = LineChart.Series(
@@ -71,7 +75,7 @@ public enum HTMLReport {
             <body>
             <h1>\(escape(title)): \\\\\(escape(result.domain))\\mailslot\\\(LoadProtocol.agentMailslot)</h1>
             <p>Run \(result.run), \(hosts.count) hosts, \(result.payload)-byte messages, pass threshold \(ResultTable.format(result.lossThresholdPercent, 2))% loss on every host.
-            Knee: <strong>\(result.knee.map { "\(ResultTable.count(Double($0))) msg/s" } ?? "none")</strong>.</p>
+            <strong>\(escape(result.kneeSummary ?? RunResult.summary(knee: result.knee, above: result.kneeAbove)))</strong>.</p>
             <div class="plots">
             <figure>\(delivered.svg())</figure>
             <figure>\(loss.svg())</figure>
@@ -143,11 +147,12 @@ public enum HTMLReport {
     private static func quote(_ value: Double) -> String { "\"\(fmt(value))\"" }
 
     static func table(_ result: RunResult) -> String {
-        var html = "<table>\n<tr><th>step</th><th>offered/s</th><th>delivered/s (sum)</th><th>min/host</th><th>median</th><th>max/host</th><th>loss %</th><th>dups</th><th>ooo</th><th>p50 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>lost by cause</th><th>slowest host</th></tr>\n"
+        var html = "<table>\n<tr><th>step</th><th>offered/s</th><th>sent/s</th><th>delivered/s (sum)</th><th>min/host</th><th>median</th><th>max/host</th><th>loss %</th><th>dups</th><th>ooo</th><th>p50 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>lost by cause</th><th>slowest host</th></tr>\n"
         for step in result.steps {
             let delivered = step.delivered, latency = step.latency
             let causes = step.lossByCause.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            html += "<tr><td>\(step.step)</td><td>\(ResultTable.count(Double(step.offeredRate)))</td><td>\(ResultTable.count(delivered.sum))</td>"
+            html += "<tr><td>\(step.step)</td><td>\(ResultTable.count(Double(step.offeredRate)))</td><td>\(ResultTable.count(step.sentPerSecond))</td>"
+            html += "<td>\(ResultTable.count(delivered.sum))</td>"
             html += "<td>\(ResultTable.count(delivered.min))</td><td>\(ResultTable.count(delivered.median))</td><td>\(ResultTable.count(delivered.max))</td>"
             html += "<td>\(ResultTable.format(step.worstLossPercent, 3))</td><td>\(step.duplicates)</td><td>\(step.outOfOrder)</td>"
             html += "<td>\(latency.p50)</td><td>\(latency.p99)</td><td>\(latency.p999)</td>"

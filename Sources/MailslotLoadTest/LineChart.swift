@@ -26,7 +26,10 @@ struct LineChart {
         let ys = series.flatMap { $0.points.map(\.y) }
         let xMin = max(xs.min() ?? 1, 1e-9), xMax = max(xs.max() ?? 1, xMin * 1.0001)
         let logarithmic = xMax / xMin > 20
-        let yMax = yMaximum ?? Self.niceCeiling(max(ys.max() ?? 1, 1e-9))
+        // Ticks at round numbers (0, 2k, 4k…: steps of 1, 2, 2.5 or 5 times a power of ten),
+        // the axis ending on the first tick at or above the highest value.
+        let yStep = Self.niceStep((yMaximum ?? max(ys.max() ?? 1, 1e-9)) / 4)
+        let yMax = (((yMaximum ?? max(ys.max() ?? 1, 1e-9)) / yStep).rounded(.up) * yStep).nonZero(or: yStep)
         let plotWidth = Self.width - Self.left - Self.right, plotHeight = Self.height - Self.top - Self.bottom
         func x(_ value: Double) -> Double {
             let fraction = logarithmic ? (log10(value) - log10(xMin)) / (log10(xMax) - log10(xMin)) : (value - xMin) / (xMax - xMin)
@@ -39,8 +42,8 @@ struct LineChart {
             <rect x="\(Self.left)" y="\(Self.top)" width="\(plotWidth)" height="\(plotHeight)" class="frame"/>
 
             """
-        for tick in 0...4 {
-            let value = yMax * Double(tick) / 4
+        for tick in 0...Int((yMax / yStep).rounded()) {
+            let value = yStep * Double(tick)
             svg += "<line x1=\"\(Self.left)\" x2=\"\(Self.left + plotWidth)\" y1=\"\(fmt(y(value)))\" y2=\"\(fmt(y(value)))\" class=\"grid\"/>"
             svg += "<text x=\"\(Self.left - 6)\" y=\"\(fmt(y(value) + 4))\" text-anchor=\"end\" class=\"tick\">\(Self.short(value))</text>\n"
         }
@@ -76,7 +79,11 @@ struct LineChart {
     }
 
     private func xTicks(_ low: Double, _ high: Double, logarithmic: Bool) -> [Double] {
-        guard logarithmic else { return (0...4).map { low + (high - low) * Double($0) / 4 } }
+        guard logarithmic else {
+            let step = Self.niceStep((high - low) / 4)
+            let first = (low / step).rounded(.up)
+            return (0...8).map { (first + Double($0)) * step }.filter { $0 <= high * 1.0001 }
+        }
         var ticks: [Double] = []
         var value = pow(10, floor(log10(low)))
         while value <= high * 1.0001 {
@@ -84,6 +91,14 @@ struct LineChart {
             value *= 10
         }
         return ticks
+    }
+
+    /// 1, 2, 2.5 or 5 times a power of ten, at or above `value`: a tick step.
+    static func niceStep(_ value: Double) -> Double {
+        guard value > 0, value.isFinite else { return 1 }
+        let power = pow(10, floor(log10(value)))
+        for factor in [1.0, 2, 2.5, 5] where factor * power >= value * 0.9999 { return factor * power }
+        return 10 * power
     }
 
     /// 1, 2 or 5 times a power of ten, at or above `value`.
@@ -132,4 +147,9 @@ func fixed(_ value: Double, digits: Int) -> String {
 /// Text made safe for XML.
 func escape(_ text: String) -> String {
     text.replacing("&", with: "&amp;").replacing("<", with: "&lt;").replacing(">", with: "&gt;").replacing("\"", with: "&quot;")
+}
+
+extension Double {
+    /// This value, or `other` when this is zero.
+    fileprivate func nonZero(or other: Double) -> Double { self == 0 ? other : self }
 }

@@ -44,9 +44,16 @@ public struct RunResult: Codable, Sendable {
     public var hosts: [String]
     /// Every step, in order.
     public var steps: [StepResult]
-    /// The highest offered rate whose step passed (`nil` when none did), among steps the
-    /// coordinator could send at their rate.
+    /// The highest offered rate whose step passed (`nil` when none did, or when the sender set
+    /// the limit: ``kneeAbove``), among steps the coordinator could send at their rate.
     public var knee: Int?
+    /// When the coordinator, not the hosts, set the limit (it could not send some step at its
+    /// rate, and no host lost more than the threshold at any step): the highest rate it did
+    /// send, which the knee lies above.
+    public var kneeAbove: Int?
+    /// The verdict in words, as the table and the report headline say it: `knee 4,000 msg/s`,
+    /// `knee above 5,187 msg/s (sender-limited; no host lost)`, or `no knee (…)`.
+    public var kneeSummary: String?
     /// The rate the coordinator could not send faster than, if a step reached it: the hosts'
     /// knee may lie above.
     public var coordinatorLimit: Double?
@@ -69,9 +76,23 @@ public struct RunResult: Codable, Sendable {
         self.lossThresholdPercent = lossThresholdPercent
         self.hosts = hosts
         self.steps = steps
-        self.knee = knee
         self.coordinatorLimit = coordinatorLimit
         self.latencyNeedsSynchronizedClocks = latencyNeedsSynchronizedClocks
+        let senderLimited = coordinatorLimit != nil && !steps.isEmpty && steps.allSatisfy { $0.passes(thresholdPercent: lossThresholdPercent) }
+        if senderLimited {
+            self.knee = nil
+            kneeAbove = Int(steps.map(\.sentPerSecond).max() ?? 0)
+        } else {
+            self.knee = knee
+        }
+        kneeSummary = Self.summary(knee: self.knee, above: kneeAbove)
+    }
+
+    /// The verdict in words (``kneeSummary``).
+    static func summary(knee: Int?, above: Int?) -> String {
+        if let above { return "knee above \(ResultTable.count(Double(above))) msg/s (sender-limited; no host lost)" }
+        if let knee { return "knee \(ResultTable.count(Double(knee))) msg/s" }
+        return "no knee (every step lost more than the threshold)"
     }
 }
 

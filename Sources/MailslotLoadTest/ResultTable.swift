@@ -29,10 +29,11 @@ public enum ResultTable {
         }
         lines.append("")
         lines.append("hosts: \(result.hosts.count) (\(result.hosts.joined(separator: " ")))")
-        let kneeText = result.knee.map { "\(count(Double($0))) msg/s" } ?? "none (every step lost more than the threshold)"
-        lines.append("knee: \(kneeText): the highest offered rate at which every host lost at most \(format(result.lossThresholdPercent, 2))%")
-        if let limit = result.coordinatorLimit, result.steps.allSatisfy({ $0.passes(thresholdPercent: result.lossThresholdPercent) }) {
-            lines.append("the coordinator could send no faster than \(count(limit))/s, and no host was losing yet: the knee lies above that")
+        let summary = result.kneeSummary ?? RunResult.summary(knee: result.knee, above: result.kneeAbove)
+        if let above = result.kneeAbove {
+            lines.append("\(summary): the coordinator could send no faster than \(count(Double(above)))/s, and no host lost more than \(format(result.lossThresholdPercent, 2))% at any step")
+        } else {
+            lines.append("\(summary): the highest offered rate at which every host lost at most \(format(result.lossThresholdPercent, 2))%")
         }
         for step in result.steps where !step.missing.isEmpty {
             lines.append("step \(step.step): no report from \(step.missing.joined(separator: ", "))")

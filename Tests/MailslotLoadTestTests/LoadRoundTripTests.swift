@@ -57,6 +57,43 @@ struct LoadRoundTripTests {
         #expect(agent.standardError.contains("agent: "), "\(agent.standardError)")
     }
 
+    /// The coordinator is stopped for most of its first step, as a starved sender would be: it
+    /// sends a third of the rate, the agent gets all of it, and the sweep stops there.
+    @Test("a sweep the sender limits: the JSON, the table and the report say 'knee above' the rate sent, not a knee")
+    func senderLimitedSweep() throws {
+        let port = String(20_000 + Int((getpid() + 7) % 20_000))
+        let agent = try ChildProcess(MailslotBinary.path, [
+            "loadtest", "agent", "--computer-name", "AGENT2", "--domain", "SLOW", "--udp-port", port,
+        ])
+        defer { agent.kill(SIGKILL) }
+        #expect(agent.waitForStderrLine(startingWith: "ready agent AGENT2", timeout: 60) != nil, "\(agent.standardError)")
+        let output = "/tmp/mailslot-loadtest-limited-\(getpid()).json"
+        let report = output + ".html"
+        defer { unlink(output); unlink(report) }
+        let run = try ChildProcess(MailslotBinary.path, [
+            "loadtest", "run", "--domain", "SLOW", "--udp-port", port, "--broadcast", "127.0.0.1", "--computer-name", "AGENT2",
+            "--sweep", "auto", "--sweep-start", "3000", "--duration", "1s", "--expect", "1", "--one-clock", "--json", output,
+            "--report", report,
+        ])
+        defer { run.kill(SIGKILL) }
+        #expect(run.waitForStderrLine(startingWith: "discovered 1 hosts", timeout: 60) != nil, "\(run.standardError)")
+        usleep(300_000)
+        kill(run.pid, SIGSTOP)
+        usleep(1_500_000)
+        kill(run.pid, SIGCONT)
+        #expect(run.waitForExit(timeout: 120) == 0, "\(run.standardError)")
+        let result = try Self.json(output)
+        #expect(result["knee"] == nil || result["knee"] is NSNull, "\(result)")
+        let above = try #require(result["kneeAbove"] as? Double)
+        #expect(above > 0 && above < 2700, "\(above)")
+        let summary = try #require(result["kneeSummary"] as? String)
+        #expect(summary.hasPrefix("knee above ") && summary.hasSuffix(" msg/s (sender-limited; no host lost)"), "\(summary)")
+        #expect(run.standardOutput.contains(summary), "\(run.standardOutput)")
+        #expect(readTextFile(report)?.contains("<strong>\(summary)</strong>") == true)
+        let steps = try #require(result["steps"] as? [[String: Any]])
+        #expect(steps.count == 1, "the sweep stops at the sender's limit: \(steps.count) steps")
+    }
+
     @Test(
         "a lab of 4 hosts with one agent stopped mid-step: the report blames that host alone, with its cause; nothing is left behind",
         .enabled(if: NetworkLab.unavailableReason == nil, "\(NetworkLab.unavailableReason ?? "")"))

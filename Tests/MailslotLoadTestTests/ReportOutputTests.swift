@@ -98,13 +98,44 @@ struct ReportOutputTests {
         #expect(pdfBytes.count > 20_000, "PDF of \(pdfBytes.count) bytes")
     }
 
+    @Test("a run the sender limited, with no host losing: no knee, 'knee above' the rate sent in the JSON, the table and the headline; a sent line, no knee line; round ticks")
+    func senderLimitedRun() throws {
+        let run = Self.syntheticRun()
+        // Every host receives everything; the last step could send only half its rate.
+        let steps = run.steps.map { step in
+            StepResult(
+                step: step.step, offeredRate: step.offeredRate, sent: step.sent, seconds: 1, sendRefused: 0,
+                hosts: step.hosts.map { host in
+                    var report = AgentReport(host: host.host, run: 9, step: UInt16(step.step))
+                    report.received = step.sent
+                    report.unique = step.sent
+                    return HostStepResult(host: host.host, report: report, sent: step.sent, seconds: 1)
+                })
+        }
+        let limited = RunResult(
+            run: 9, domain: "LAB", payload: 424, lossThresholdPercent: 0.1, hosts: run.hosts, steps: steps, knee: 4000,
+            coordinatorLimit: 4000, latencyNeedsSynchronizedClocks: false)
+        #expect(limited.knee == nil && limited.kneeAbove == 4000)
+        let json = String(decoding: try limited.json(), as: UTF8.self)
+        #expect(json.contains("\"kneeSummary\" : \"knee above 4000 msg\\/s (sender-limited; no host lost)\"") || json.contains("knee above 4000 msg/s (sender-limited; no host lost)"), "\(json)")
+        #expect(ResultTable.render(limited).contains("knee above 4000 msg/s (sender-limited; no host lost): the coordinator could send no faster than 4000/s"))
+        let html = HTMLReport.render(limited)
+        #expect(html.contains("<strong>knee above 4000 msg/s (sender-limited; no host lost)</strong>"))
+        #expect(!html.contains("class=\"marker\""), "a knee line in a sender-limited run")
+        #expect(html.contains("<title>sent</title>"))
+        #expect(html.contains("<th>sent/s</th>"))
+        // Rates 1k–8k: ticks at 2k, 4k, 6k, 8k, never 2.75k.
+        for tick in ["2k", "4k", "6k", "8k"] { #expect(html.contains("class=\"tick\">\(tick)</text>"), "\(tick)") }
+        #expect(!html.contains("2.75k") && !html.contains("6.25k"))
+    }
+
     @Test("the table has a row per step, names the knee, the missing host and the coordinator's limit")
     func table() {
         let text = ResultTable.render(Self.syntheticRun())
         let lines = text.split(separator: "\n")
         #expect(lines[0].hasPrefix("step  offered/s"))
         #expect(lines.filter { $0.first?.isNumber == true }.count == 4)
-        #expect(text.contains("knee: 2000 msg/s"))
+        #expect(text.contains("knee 2000 msg/s: the highest offered rate"))
         #expect(text.contains("step 4: no report from H10"))
         #expect(text.contains("step 4: sent only 4000/s of the offered 8000/s"))
     }
