@@ -27,8 +27,9 @@ import PackageDescription
 // swift-async-algorithms), over a third of each build. The tests find the `mailslot` processes
 // they start in the debug build (MAILSLOT_TOOLS_DIRECTORY).
 let sanitizer = Context.environment["MAILSLOT_SANITIZER_BUILD"]
-/// The commit `--version` and JSON outputs name: `$MAILSLOT_COMMIT` (a build from a tarball),
-/// else SwiftPM's view of the checkout, else "unknown".
+/// The commit `--version` and JSON outputs name: `$MAILSLOT_COMMIT` (the build scripts set it:
+/// scripts/commit.sh), else SwiftPM's view of the checkout (cached with the manifest, so a plain
+/// `swift build` after a new commit may name the one before), else "unknown".
 let commit: String = {
     if let given = Context.environment["MAILSLOT_COMMIT"], !given.isEmpty { return given }
     guard let git = Context.gitInformation else { return "unknown" }

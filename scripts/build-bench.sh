@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+export MAILSLOT_COMMIT=${MAILSLOT_COMMIT:-$(scripts/commit.sh)}  # what --version names (scripts/commit.sh)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The product: mailslot-bench, or another given as `--product NAME` (the gates' mailslot-gates).

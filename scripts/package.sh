@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 started=$SECONDS
+export MAILSLOT_COMMIT=${MAILSLOT_COMMIT:-$(scripts/commit.sh)}  # what --version names (scripts/commit.sh)
 scripts/setup.sh
 # The packaging tools (dpkg-dev for dpkg-shlibdeps), when missing.
 if ! command -v dpkg-shlibdeps >/dev/null 2>&1; then

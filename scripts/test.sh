@@ -12,6 +12,7 @@
 # soak, the gates) then runs alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export MAILSLOT_COMMIT=${MAILSLOT_COMMIT:-$(scripts/commit.sh)}  # what --version names (scripts/commit.sh)
 
 phases=()
 # Rows a phase adds under its own (the builds' own times).

@@ -117,7 +117,8 @@ int cb_udp_blast(const char *host, int port, const unsigned char *templates, int
             int length = lengths[next];
             memcpy(vectors[i].iov_base, templates + (size_t)next * (size_t)stride, (size_t)length);
             vectors[i].iov_len = (size_t)length;
-            cb_stamp((unsigned char *)vectors[i].iov_base + length - payload, writer, (uint32_t)(stats->attempted + i), now);
+            // Each template is one mailslot's datagram.
+            cb_stamp_to((unsigned char *)vectors[i].iov_base + length - payload, writer, (uint32_t)next, (uint32_t)(stats->attempted + i), now);
             next = next + 1 == count ? 0 : next + 1;
         }
         int sent = cb_send_all(fd, datagrams.headers, due, 0, &result);

@@ -130,7 +130,7 @@ int cb_unix_send(const char *prefix, int count, int first, int step, uint32_t wr
         int due = cb_pacer_due(&pacer, stats->attempted, batch);
         if (due == 0) continue;
         uint64_t now = cb_now_ns();
-        for (int i = 0; i < due; i++) cb_stamp(messages.vectors[i].iov_base, writer, (uint32_t)(stats->attempted + i), now);
+        for (int i = 0; i < due; i++) cb_stamp_to(messages.vectors[i].iov_base, writer, (uint32_t)d, (uint32_t)(stats->attempted + i), now);
         int sent = cb_send_all(fds[d], messages.headers, due, flags, &result);
         stats->attempted += (uint64_t)due;
         stats->sent += (uint64_t)sent;

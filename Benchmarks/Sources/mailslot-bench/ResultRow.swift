@@ -29,7 +29,10 @@ struct ResultRow {
     var writeErrors: UInt64?
     /// Summed over every repetition: sent − delivered − counted drops − write errors.
     var unaccounted: Int64?
+    /// Out of order per writer per mailslot: the FIFO promise, broken.
     var outOfOrder: UInt64?
+    /// Reordered across a writer's mailslots: separate queues read interleaved (not a fault).
+    var reorderedAcrossMailslots: UInt64?
     var baselineLossPercent: Double?
     var baselineP99: Double?
     var repetitions: Int = 1
@@ -58,6 +61,7 @@ struct ResultRow {
         writeErrors = outcome.writeErrors
         self.unaccounted = unaccounted
         outOfOrder = outcome.outOfOrder
+        reorderedAcrossMailslots = outcome.reorderedAcrossMailslots
     }
 
     /// The row as ordered JSON fields.
@@ -71,7 +75,8 @@ struct ResultRow {
             ("baseline_per_s", .number(baselinePerSecond)), ("ratio", .number(ratio)),
             ("sent", .count(sent)), ("delivered", .count(delivered)), ("counted_drops", .count(countedDrops)),
             ("write_errors", .count(writeErrors)), ("unaccounted", unaccounted.map { .int(Int($0)) } ?? .null),
-            ("out_of_order", .count(outOfOrder)), ("baseline_loss_pct", .number(baselineLossPercent)),
+            ("out_of_order", .count(outOfOrder)), ("reordered_across_mailslots", .count(reorderedAcrossMailslots)),
+            ("baseline_loss_pct", .number(baselineLossPercent)),
             ("baseline_p99_us", .number(baselineP99)), ("repetitions", .int(repetitions)),
             ("ratio_to_1_mailslot", .number(ratioToOneMailslot)), ("rss_per_mailslot_bytes", .number(rssPerMailslot)),
             ("kernel_slab_per_mailslot_bytes", .number(kernelSlabPerMailslot)),

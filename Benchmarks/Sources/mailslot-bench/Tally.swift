@@ -6,16 +6,23 @@ import Histogram
 final class Tally {
     let pointer: UnsafeMutablePointer<cb_tally>
     private let latencies: UnsafeMutableBufferPointer<UInt32>
+    /// Order per writer per mailslot: `CB_MAX_WRITERS × slotCapacity` next sequence numbers.
+    private let slotSequences: UnsafeMutableBufferPointer<UInt32>
+    /// Mailslots per writer told apart (scenario c's largest count, with room).
+    static let slotCapacity = 16_384
 
     init(latencyCapacity: Int) {
         latencies = .allocate(capacity: latencyCapacity)
         latencies.initialize(repeating: 0)
+        slotSequences = .allocate(capacity: Int(CB_MAX_WRITERS) * Self.slotCapacity)
+        slotSequences.initialize(repeating: 0)
         pointer = .allocate(capacity: 1)
         reset()
     }
 
     deinit {
         latencies.deallocate()
+        slotSequences.deallocate()
         pointer.deallocate()
     }
 
@@ -24,11 +31,17 @@ final class Tally {
         var fresh = cb_tally()
         fresh.latencies = latencies.baseAddress
         fresh.latency_capacity = UInt64(latencies.count)
+        slotSequences.update(repeating: 0)
+        fresh.slot_next_seq = slotSequences.baseAddress
+        fresh.slot_capacity = UInt64(Self.slotCapacity)
         pointer.initialize(to: fresh)
     }
 
     var received: UInt64 { pointer.pointee.received }
+    /// Out of order per writer per mailslot: a broken FIFO promise.
     var outOfOrder: UInt64 { pointer.pointee.out_of_order }
+    /// Reordered across a writer's mailslots (separate queues): not a fault.
+    var reorderedAcrossMailslots: UInt64 { pointer.pointee.reordered_across_mailslots }
 
     /// Messages per second from the first to the last message received.
     var deliveredPerSecond: Double {

@@ -23,7 +23,10 @@ struct Trial {
         var delivered: UInt64 = 0
         var countedDrops: UInt64 = 0
         var writeErrors: UInt64 = 0
+        /// Out of order per writer per mailslot (a broken promise).
         var outOfOrder: UInt64 = 0
+        /// Reordered across a writer's mailslots (separate queues interleave; not a fault).
+        var reorderedAcrossMailslots: UInt64 = 0
         var offeredPerSecond = 0.0
         var deliveredPerSecond = 0.0
         var latency: (p50: Double, p99: Double, p999: Double)?
@@ -147,6 +150,7 @@ struct Trial {
         outcome.delivered = tally.received
         outcome.countedDrops = receiver.countedDrops
         outcome.outOfOrder = tally.outOfOrder
+        outcome.reorderedAcrossMailslots = tally.reorderedAcrossMailslots
         outcome.deliveredPerSecond = tally.deliveredPerSecond
         // What the writers really offered (a paced writer may fall short of its target).
         outcome.offeredPerSecond = last > first ? Double(outcome.attempted) / (Double(last - first) / 1e9) : 0

@@ -120,7 +120,7 @@ struct WriterCommand: ParsableCommand {
             let now = cb_now_ns()
             for offset in 0..<due {
                 messages.append { buffer in
-                    cb_stamp(buffer.baseAddress, writerId, UInt32(truncatingIfNeeded: stats.attempted + UInt64(offset)), now)
+                    cb_stamp_to(buffer.baseAddress, writerId, UInt32(destination), UInt32(truncatingIfNeeded: stats.attempted + UInt64(offset)), now)
                     return payload
                 }
             }

@@ -10,11 +10,15 @@
 //
 // Message header, written by every writer (the rest of the payload is filler):
 //
-//     0        4        8                16
-//     +--------+--------+----------------+-----------
-//     | writer |  seq   |  send time ns  | filler...
-//     +--------+--------+----------------+-----------
-//       u32 LE   u32 LE   u64 LE, CLOCK_MONOTONIC
+//     0    1           4        8                16
+//     +----+-----------+--------+----------------+-----------
+//     | wr | mailslot  |  seq   |  send time ns  | filler...
+//     +----+-----------+--------+----------------+-----------
+//       u8   u24 LE      u32 LE   u64 LE, CLOCK_MONOTONIC
+//
+// `wr` is the writer (< CB_MAX_WRITERS); `mailslot` is which of the writer's destinations the
+// message went to (0 for a writer with one). `seq` counts the writer's messages over all of
+// them, so order is promised, and checked, per writer per mailslot.
 #ifndef CBASELINES_H
 #define CBASELINES_H
 
@@ -35,7 +39,12 @@ static inline uint64_t cb_now_ns(void) {
 /// What a receiver saw.
 typedef struct {
     uint64_t received;
+    /// Messages that came after a later one of the same writer to the same mailslot: a broken
+    /// promise (FIFO per writer per mailslot).
     uint64_t out_of_order;
+    /// Messages that came after a later one of the same writer to any mailslot: mailslots are
+    /// separate queues, so a reader of many interleaves them (not a fault; counted for scale).
+    uint64_t reordered_across_mailslots;
     uint64_t first_ns;
     uint64_t last_ns;
     /// Write→read latency of the first `latency_capacity` messages, in ns (saturating).
@@ -43,6 +52,10 @@ typedef struct {
     uint64_t latency_capacity;
     /// Per writer: 1 + the last sequence number seen (0: none yet).
     uint32_t next_seq[CB_MAX_WRITERS];
+    /// Per writer and mailslot (writer * slot_capacity + mailslot), as next_seq; mailslots at
+    /// or past slot_capacity share the last entry.
+    uint32_t *slot_next_seq;
+    uint64_t slot_capacity;
 } cb_tally;
 
 /// Counts one received message: order per writer, write→read latency, first/last time.
@@ -50,9 +63,10 @@ static inline void cb_tally_record(cb_tally *t, const void *message, size_t leng
     if (t->received == 0) t->first_ns = now;
     t->last_ns = now;
     if (length >= CB_HEADER_BYTES) {
-        uint32_t writer, seq;
+        uint32_t field, seq;
         uint64_t sent;
-        memcpy(&writer, message, 4);
+        memcpy(&field, message, 4);
+        uint32_t writer = field & 0xFF, slot = field >> 8;
         memcpy(&seq, (const char *)message + 4, 4);
         memcpy(&sent, (const char *)message + 8, 8);
         if (t->received < t->latency_capacity) {
@@ -60,18 +74,29 @@ static inline void cb_tally_record(cb_tally *t, const void *message, size_t leng
             t->latencies[t->received] = latency > UINT32_MAX ? UINT32_MAX : (uint32_t)latency;
         }
         if (writer < CB_MAX_WRITERS) {
-            if (seq + 1 <= t->next_seq[writer]) t->out_of_order++;
+            if (seq + 1 <= t->next_seq[writer]) t->reordered_across_mailslots++;
             t->next_seq[writer] = seq + 1;
+            uint64_t index = slot < t->slot_capacity ? slot : t->slot_capacity - 1;
+            uint32_t *next = &t->slot_next_seq[(uint64_t)writer * t->slot_capacity + index];
+            if (seq + 1 <= *next) t->out_of_order++;
+            *next = seq + 1;
         }
     }
     t->received++;
 }
 
-/// Writes the header of message `seq` of `writer` at `buffer` (at least CB_HEADER_BYTES).
-static inline void cb_stamp(void *buffer, uint32_t writer, uint32_t seq, uint64_t now) {
-    memcpy(buffer, &writer, 4);
+/// Writes the header of message `seq` of `writer` to its mailslot `slot` at `buffer` (at
+/// least CB_HEADER_BYTES).
+static inline void cb_stamp_to(void *buffer, uint32_t writer, uint32_t slot, uint32_t seq, uint64_t now) {
+    uint32_t field = (writer & 0xFF) | (slot << 8);
+    memcpy(buffer, &field, 4);
     memcpy((char *)buffer + 4, &seq, 4);
     memcpy((char *)buffer + 8, &now, 8);
+}
+
+/// cb_stamp_to for a writer with one mailslot.
+static inline void cb_stamp(void *buffer, uint32_t writer, uint32_t seq, uint64_t now) {
+    cb_stamp_to(buffer, writer, 0, seq, now);
 }
 
 /// Paces a writer at `rate` messages/s (0: as fast as it goes).
