@@ -128,5 +128,8 @@ phase "sanitizer runs (ASan, TSan)" scripts/sanitize.sh run
 phase "soak (30 s)" env MAILSLOT_PREBUILT=1 scripts/soak.sh 30
 # The malloc gates (allocations of the steady-state workloads, counted; no timing involved).
 phase "malloc gates" env MAILSLOT_PREBUILT=1 scripts/bench-gates.sh
+# The benchmark's like-for-like C baselines count exactly (sent = received, in order), with real
+# writer processes: a ratio against a baseline that loses would mean nothing.
+phase "C baselines exact" Benchmarks/.build/release/mailslot-bench check-baselines
 # The wire decoder under libFuzzer, seeded with real peers' datagrams (1,000,000 executions).
 phase "fuzzer (1,000,000 runs)" scripts/fuzz-wire.sh run 1000000

@@ -4,8 +4,9 @@ import MailslotTestSupport
 import Testing
 
 /// The agent and the coordinator as real processes: on loopback, and in a lab of namespace
-/// hosts with one host made slow.
-@Suite("Load test: agents and coordinator", .timeLimit(.minutes(10)))
+/// hosts with one host made slow. One at a time: the loopback tests' agents serve the same
+/// mailslot name (`\\.\mailslot\loadtest`) in this network namespace.
+@Suite("Load test: agents and coordinator", .serialized, .timeLimit(.minutes(10)))
 struct LoadRoundTripTests {
     /// Reads a JSON file the coordinator wrote.
     static func json(_ path: String) throws -> [String: Any] {

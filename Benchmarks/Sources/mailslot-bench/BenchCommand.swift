@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "mailslot-bench",
         abstract: "Measure mailslot throughput, loss and latency against C AF_UNIX and POSIX mq baselines.",
         version: BuildInfo.description,
-        subcommands: [RunCommand.self, WriterCommand.self, MemoryProbeCommand.self, UDPReceiverCommand.self],
+        subcommands: [RunCommand.self, WriterCommand.self, MemoryProbeCommand.self, UDPReceiverCommand.self, CheckBaselinesCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

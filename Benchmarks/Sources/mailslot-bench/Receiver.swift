@@ -136,3 +136,27 @@ final class SharedRingReceiver: Receiver {
 
     var countedDrops: UInt64 { 0 }
 }
+
+/// c-shm-mpsc: the many-writer ring with a sleeping reader (shm_mpsc.c).
+final class SharedMPSCReceiver: Receiver {
+    let prefix: String
+    private let region: UnsafeMutableRawPointer
+    private var corrupt: UInt64 = 0
+
+    init(prefix: String, capacity: Int, maxLength: Int) throws(BenchError) {
+        self.prefix = prefix
+        guard let region = cb_mpsc_create(prefix, capacity, maxLength) else { throw .system("shm_open \(prefix)", errno) }
+        self.region = region
+    }
+
+    deinit { cb_mpsc_destroy(region, prefix) }
+
+    var writerArguments: [String] { ["--transport", Transport.cSharedMPSC.rawValue, "--prefix", prefix] }
+
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
+        let status = cb_mpsc_receive(region, doneFD, tally.pointer, &corrupt)
+        guard status == 0 else { throw .system("cb_mpsc_receive", -status) }
+    }
+
+    var countedDrops: UInt64 { 0 }
+}

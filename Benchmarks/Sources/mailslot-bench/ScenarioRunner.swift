@@ -44,14 +44,16 @@ final class ScenarioRunner {
             // At 424 B also with an access list, and read through the async stream, each against
             // the same mailslot read by the loop callback.
             let others: [Transport] =
-                [.cUnix, .posixMQ, .mailslotShared, .cSharedRing] + (payload == 424 ? [.mailslotAccessList, .mailslotStream] : [])
+                [.cUnix, .posixMQ, .mailslotShared, .cSharedMPSC, .cSharedRing] + (payload == 424 ? [.mailslotAccessList, .mailslotStream] : [])
             let results = try measure("a", "\(payload) B", trial, against: others)
             if payload == 424 {
                 maximumRate = results[trial.transport]?.median.deliveredPerSecond
                 sharedMaximumRate = results[.mailslotShared]?.median.deliveredPerSecond
             }
             addRows("a", "\(payload) B, 1 writer", trial, results, baselines: [.cUnix, .posixMQ])
-            addRows("a", "\(payload) B, 1 writer, shared memory", trial.by(.mailslotShared), results, baselines: [.cSharedRing, .cUnix, .posixMQ])
+            addRows(
+                "a", "\(payload) B, 1 writer, shared memory", trial.by(.mailslotShared), results,
+                baselines: [.cSharedMPSC, .cSharedRing, .cUnix, .posixMQ])
             if payload == 424 {
                 addRows("a", "424 B, 1 writer, access list", trial.by(.mailslotAccessList), results, baselines: [.mailslot])
                 addRows("a", "424 B, 1 writer, async stream", trial.by(.mailslotStream), results, baselines: [.mailslot])
@@ -76,9 +78,9 @@ final class ScenarioRunner {
     /// ring has one producer, so it has no row here).
     func eightWriters() throws(BenchError) {
         let trial = Trial(transport: .mailslot, payload: 424, mailslots: 1, writers: 8, seconds: profile.seconds)
-        let results = try measure("b", "8 writers", trial, against: [.cUnix, .posixMQ, .mailslotShared])
+        let results = try measure("b", "8 writers", trial, against: [.cUnix, .posixMQ, .mailslotShared, .cSharedMPSC])
         addRows("b", "424 B, 8 writers", trial, results, baselines: [.cUnix, .posixMQ])
-        addRows("b", "424 B, 8 writers, shared memory", trial.by(.mailslotShared), results, baselines: [.cUnix, .posixMQ])
+        addRows("b", "424 B, 8 writers, shared memory", trial.by(.mailslotShared), results, baselines: [.cSharedMPSC, .cUnix, .posixMQ])
     }
 
     /// c. writers spread over 1 … 10,000 mailslots of one engine (the baseline: as many C
@@ -150,8 +152,8 @@ final class ScenarioRunner {
     func udpIngest() throws(BenchError) {
         for count in profile.udpMailslots {
             let trial = Trial(transport: .mailslotUDP, payload: 424, mailslots: count, writers: 1, seconds: profile.seconds)
-            let results = try measure("f", "UDP, \(count) mailslots", trial, against: [.cRecvmmsg, .swiftNIO])
-            addRows("f", "UDP 424 B over \(count)", trial, results, baselines: [.cRecvmmsg, .swiftNIO]) { row in
+            let results = try measure("f", "UDP, \(count) mailslots", trial, against: [.cMSMail, .cRecvmmsg, .swiftNIO])
+            addRows("f", "UDP 424 B over \(count)", trial, results, baselines: [.cMSMail, .cRecvmmsg, .swiftNIO]) { row in
                 if let mine = row.receiverCPUMicroseconds, let theirs = row.baselineReceiverCPUMicroseconds {
                     row.note = "receiver CPU/msg \(Table.fixed(mine, 2)) µs vs \(Table.fixed(theirs, 2)) µs: \(Table.fixed(theirs / mine, 2))×"
                 }
@@ -163,8 +165,9 @@ final class ScenarioRunner {
             var trial = Trial(transport: .mailslotUDP, payload: 424, mailslots: count, writers: 1, seconds: 30)
             trial.drainMessages = profile.udpDrainMessages
             trial.receiveBufferBytes = 1 << 30
-            let results = try measure("f", "UDP drain, \(count) mailslots", trial, against: [.cRecvmmsg, .swiftNIO])
-            addRows("f", "UDP drain of \(profile.udpDrainMessages / 1000)k over \(count)", trial, results, baselines: [.cRecvmmsg, .swiftNIO])
+            let results = try measure("f", "UDP drain, \(count) mailslots", trial, against: [.cMSMail, .cRecvmmsg, .swiftNIO])
+            addRows(
+                "f", "UDP drain of \(profile.udpDrainMessages / 1000)k over \(count)", trial, results, baselines: [.cMSMail, .cRecvmmsg, .swiftNIO])
         }
     }
 

@@ -26,13 +26,21 @@ enum Transport: String, CaseIterable, Sendable {
     case posixMQ = "posix-mq"
     /// MS-MAIL datagrams on UDP into the engine's datagram service, spread over mailslots.
     case mailslotUDP = "mailslot-udp"
-    /// A plain C recvmmsg receiver on the same UDP traffic.
+    /// A plain C recvmmsg receiver on the same UDP traffic: counts bytes, looks at nothing (the
+    /// bare limit).
     case cRecvmmsg = "c-recvmmsg"
+    /// C doing what the datagram service does (senders, drop counter, MS-MAIL checks, hash
+    /// lookup over as many mailslots, a call per message): the like-for-like baseline.
+    case cMSMail = "c-msmail"
     /// A SwiftNIO DatagramChannel receiver on the same UDP traffic.
     case swiftNIO = "swift-nio"
     /// Plain C, one producer, over a POSIX shared-memory ring busy-polled by the receiver: the
     /// practical ceiling for shared memory.
     case cSharedRing = "c-shm-ring"
+    /// C doing what a mailslot's shared-memory ring does: many writers claiming with a
+    /// compare-and-swap, headers checked, a reader that sleeps on a futex when the ring is
+    /// empty (shm_mpsc.c): the like-for-like baseline of the shared-memory rows.
+    case cSharedMPSC = "c-shm-mpsc"
 
     /// Whether writers use the mailslot client (and so the project's engine receives).
     var isMailslot: Bool {
@@ -41,5 +49,5 @@ enum Transport: String, CaseIterable, Sendable {
     }
 
     /// Whether writers send UDP datagrams (the blaster) rather than local messages.
-    var isUDP: Bool { self == .mailslotUDP || self == .cRecvmmsg || self == .swiftNIO }
+    var isUDP: Bool { self == .mailslotUDP || self == .cRecvmmsg || self == .cMSMail || self == .swiftNIO }
 }

@@ -80,6 +80,8 @@ struct Trial {
                 try CLibraryReceiver(prefix: "bench\\\(pid)\\\(serial)", transport: transport)
             case .cSharedRing:
                 try SharedRingReceiver(prefix: "/mailslot-bench-\(pid)-\(serial)", capacity: Self.sharedMemoryBytes)
+            case .cSharedMPSC:
+                try SharedMPSCReceiver(prefix: "/mailslot-bench-\(pid)-\(serial)", capacity: Self.sharedMemoryBytes, maxLength: payload)
             case .cUnix:
                 try UnixReceiver(prefix: "mailslot-bench/\(pid)/\(serial)", count: mailslots, maxSize: max(payload, 2048))
             case .posixMQ:
@@ -90,6 +92,8 @@ struct Trial {
                 try UDPMailslotReceiver(prefix: udpPrefix(serial), count: mailslots, tally: tally, bufferBytes: receiveBufferBytes)
             case .cRecvmmsg:
                 try RecvmmsgReceiver(prefix: udpPrefix(serial), payload: payload, bufferBytes: receiveBufferBytes)
+            case .cMSMail:
+                try MSMailReceiver(prefix: udpPrefix(serial), mailslots: mailslots, bufferBytes: receiveBufferBytes)
             case .swiftNIO:
                 #if SwiftNIOBaseline
                 try NIOReceiver(

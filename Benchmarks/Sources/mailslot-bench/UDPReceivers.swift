@@ -73,6 +73,39 @@ final class RecvmmsgReceiver: Receiver {
     var countedDrops: UInt64 { cb_udp_kernel_drops() - kernelDropsBefore }
 }
 
+/// c-msmail: C that does per datagram what the datagram service does (msmail.c).
+final class MSMailReceiver: Receiver {
+    let prefix: String
+    private let fd: Int32
+    private let port: Int32
+    private let mailslots: Int
+    private var counts = cb_msmail_counts()
+    private let kernelDropsBefore = cb_udp_kernel_drops()
+
+    init(prefix: String, mailslots: Int, bufferBytes: Int) throws(BenchError) {
+        self.prefix = prefix
+        self.mailslots = mailslots
+        var bound: Int32 = 0
+        fd = cb_udp_bind(0, Int32(bufferBytes), &bound)
+        guard fd >= 0 else { throw .system("cb_udp_bind", -fd) }
+        port = bound
+    }
+
+    deinit { close(fd) }
+
+    var writerArguments: [String] { ["--transport", "udp-blast", "--prefix", prefix, "--port", "\(port)"] }
+
+    func receive(doneFD: Int32, tally: Tally) throws(BenchError) {
+        let status = cb_msmail_receive(fd, prefix, Int32(mailslots), doneFD, tally.pointer, &counts)
+        guard status == 0 else { throw .system("cb_msmail_receive", -status) }
+    }
+
+    /// Every datagram not delivered, by cause, and the kernel's drops.
+    var countedDrops: UInt64 {
+        counts.malformed + counts.oversize + counts.wrong_destination + counts.unknown_mailslot + (cb_udp_kernel_drops() - kernelDropsBefore)
+    }
+}
+
 /// Runs the engine (as an application would: `run`, with a 5 ms housekeeping timer) until the
 /// done pipe reports the writers finished, then until nothing more arrives.
 func runUntilDone(_ engine: MailslotEngine, doneFD: Int32, tally: Tally) {

@@ -54,12 +54,15 @@ struct WriterCommand: ParsableCommand {
         case .cSharedRing:
             let status = cb_shm_send(prefix, writerId, Int32(payload), seconds, rate, blocking ? 1 : 0, &stats)
             guard status == 0 else { throw BenchError.system("cb_shm_send", -status) }
+        case .cSharedMPSC:
+            let status = cb_mpsc_send(prefix, writerId, Int32(payload), seconds, rate, blocking ? 1 : 0, &stats)
+            guard status == 0 else { throw BenchError.system("cb_mpsc_send", -status) }
         case .cUnix:
             let status = cb_unix_send(
                 prefix, Int32(count), Int32(first), Int32(step), writerId, Int32(payload), Int32(batch),
                 seconds, rate, blocking ? 1 : 0, &stats)
             guard status == 0 else { throw BenchError.system("cb_unix_send", -status) }
-        case .mailslotUDP, .cRecvmmsg, .swiftNIO:
+        case .mailslotUDP, .cRecvmmsg, .cMSMail, .swiftNIO:
             throw ValidationError("UDP receivers take --transport udp-blast")
         case .posixMQ:
             let status = cb_mq_send(prefix, writerId, Int32(payload), seconds, rate, blocking ? 1 : 0, &stats)

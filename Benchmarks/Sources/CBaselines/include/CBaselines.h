@@ -186,6 +186,24 @@ void cb_mq_destroy(int mq, const char *name);
 int cb_mq_send(const char *name, uint32_t writer, int payload, double seconds, double rate, int blocking,
                cb_send_stats *stats);
 
+// MARK: Many-writer shared memory (shm_mpsc.c: what a mailslot's shared-memory ring does)
+
+/// Creates the POSIX shared-memory ring `name` (`capacity` bytes, a power of two) for records
+/// of at most `max_length` bytes; NULL on failure.
+void *cb_mpsc_create(const char *name, size_t capacity, size_t max_length);
+
+/// Unmaps and unlinks the ring.
+void cb_mpsc_destroy(void *region, const char *name);
+
+/// The sleeping reader: takes committed records in order (checking each header) into the tally,
+/// sleeps on a futex when the ring is empty, until `done_fd` reports EOF. A record whose header
+/// is impossible counts in *corrupt and ends the read with -EBADMSG.
+int cb_mpsc_receive(void *region, int done_fd, cb_tally *tally, uint64_t *corrupt);
+
+/// A writer: claims each record with a compare-and-swap, writes, commits, wakes the reader when
+/// it sleeps; paced as cb_unix_send, refusing (or, `blocking`, waiting) when the ring is full.
+int cb_mpsc_send(const char *name, uint32_t writer, int payload, double seconds, double rate, int blocking, cb_send_stats *stats);
+
 // MARK: UDP (NetBIOS datagrams on loopback)
 
 /// A UDP socket bound to 127.0.0.1:port (0: any free port) with a receive buffer of
@@ -201,6 +219,23 @@ int cb_udp_bind_any(int port, int buffer_bytes, int *bound);
 /// `payload` bytes are the message (what a mailslot receiver would hand on); they go through
 /// the tally.
 int cb_udp_receive(int fd, int batch, int payload, int done_fd, cb_tally *tally);
+
+/// What c-msmail did with the datagrams it received, by cause (as the engine counts them).
+typedef struct {
+    uint64_t delivered;
+    uint64_t malformed;
+    uint64_t oversize;
+    uint64_t wrong_destination;
+    uint64_t unknown_mailslot;
+    /// The socket's drop counter (SO_RXQ_OVFL) at the end.
+    uint64_t kernel_drops;
+} cb_msmail_counts;
+
+/// c-msmail, the like-for-like receiver (msmail.c says what it does per datagram): recvmmsg with
+/// senders and the drop counter, the MS-MAIL checks, the destination, a hash lookup over
+/// `mailslots` names (`\MAILSLOT\<prefix>\<i>`), a call through a function pointer into the
+/// tally; until `done_fd` reports EOF and the socket is empty.
+int cb_msmail_receive(int fd, const char *prefix, int mailslots, int done_fd, cb_tally *tally, cb_msmail_counts *counts);
 
 /// The blaster: sends, for `seconds`, copies of `count` pre-encoded datagrams (`templates`, one
 /// every `stride` bytes, `lengths` each) round-robin to 127.0.0.1:port with sendmmsg of `batch`,
