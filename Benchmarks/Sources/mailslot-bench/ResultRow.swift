@@ -33,6 +33,9 @@ struct ResultRow {
     var outOfOrder: UInt64?
     /// Reordered across a writer's mailslots: separate queues read interleaved (not a fault).
     var reorderedAcrossMailslots: UInt64?
+    /// The ratio of each repetition (ours ÷ the baseline's run of the same repetition): its
+    /// spread tells a change from noise (`--compare`).
+    var ratioReps: [Double] = []
     var baselineLossPercent: Double?
     var baselineP99: Double?
     var repetitions: Int = 1
@@ -84,6 +87,7 @@ struct ResultRow {
             ("baseline_receiver_cpu_us_per_msg", .number(baselineReceiverCPUMicroseconds)), ("cpu_ratio", .number(cpuRatio)),
             ("rss_min_bytes", rssMinimum.map { .int($0) } ?? .null), ("rss_max_bytes", rssMaximum.map { .int($0) } ?? .null),
             ("rss_samples", rssSamples.map { .int($0) } ?? .null), ("note", note.map { .string($0) } ?? .null),
+            ("ratio_reps", .numbers(ratioReps)),
         ]
     }
 }
@@ -94,6 +98,7 @@ enum JSONValue {
     case int(Int)
     case number(Double?)
     case count(UInt64?)
+    case numbers([Double])
     case null
 
     var text: String {
@@ -104,6 +109,7 @@ enum JSONValue {
         case .number(let value):
             guard let value, value.isFinite else { return "null" }
             return (value * 1000).rounded() == value * 1000 ? "\(value)" : "\((value * 1000).rounded() / 1000)"
+        case .numbers(let values): return "[" + values.map { JSONValue.number($0).text }.joined(separator: ", ") + "]"
         case .null: return "null"
         }
     }

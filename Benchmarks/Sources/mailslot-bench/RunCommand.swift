@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import CBaselines
 import Glibc
 
@@ -36,6 +37,12 @@ struct RunCommand: ParsableCommand {
     var soakSeconds: Double = 600
     @Option(help: "Writer processes in the soak scenario.")
     var soakWriters = 4
+    @Option(help: "Compare each row with this saved --json run: the change of its ratio, flagged where it exceeds both runs' spread across repetitions (3 or more each).")
+    var compare: String?
+    @Option(help: "Take the rows from this saved --json run instead of running (with --compare).")
+    var from: String?
+    @Option(help: "With --compare: exit 1 when a row's ratio fell by more than this many percent, beyond the spread.")
+    var failOnRegression: Double?
 
     func validate() throws {
         let known: Set<String> = ["a", "b", "c", "d", "e", "f", "g", "soak"]
@@ -45,11 +52,33 @@ struct RunCommand: ParsableCommand {
         if !(0...65536).contains(kernelQueue) { throw ValidationError("--kernel-queue must be 0…65536") }
         if !(soakSeconds >= 10 && soakSeconds <= 86_400) { throw ValidationError("--soak-seconds must be 10…86400") }
         if !(1...32).contains(soakWriters) { throw ValidationError("--soak-writers must be 1…32") }
+        if from != nil && compare == nil { throw ValidationError("--from takes its rows to --compare: give both") }
+        if failOnRegression != nil && compare == nil { throw ValidationError("--fail-on-regression needs --compare") }
+        if let failOnRegression, !(failOnRegression > 0 && failOnRegression < 100) { throw ValidationError("--fail-on-regression takes a percentage in (0, 100)") }
+    }
+
+    /// `--compare`: prints the comparison; with `--fail-on-regression`, exit 1 on a regression.
+    private func compareRows(_ rows: [[String: Any]]) throws {
+        guard let compare else { return }
+        let comparison = Comparison(old: try Comparison.rows(at: compare), new: rows)
+        print(comparison.render(), terminator: "")
+        fflush(nil)
+        if let limit = failOnRegression {
+            let regressions = comparison.regressions(over: limit)
+            if !regressions.isEmpty {
+                stderr("compare: \(regressions.count) row(s) slower by more than \(Table.fixed(limit, 1))% beyond the spread\n")
+                throw ExitCode(1)
+            }
+        }
     }
 
     private var scenarioSet: Set<String> { Set(scenarios.split(separator: ",").map { String($0).lowercased() }) }
 
     func run() throws {
+        if let from {
+            try compareRows(try Comparison.rows(at: from))
+            return
+        }
         var settings = profile == .full ? Profile.full : Profile.quick
         if let seconds { settings.seconds = seconds }
         if let repetitions { settings.repetitions = repetitions }
@@ -86,6 +115,10 @@ struct RunCommand: ParsableCommand {
             fputs(runner.rows.json, file)
             fclose(file)
             stderr("wrote \(runner.rows.count) rows to \(json)\n")
+        }
+        if compare != nil {
+            let rows = (try? JSONSerialization.jsonObject(with: Data(runner.rows.json.utf8))) as? [[String: Any]] ?? []
+            try compareRows(rows)
         }
         if !soakPassed {
             stderr("soak: FAILED (see the soak row)\n")

@@ -210,6 +210,8 @@ final class ScenarioRunner {
     struct Measured {
         var median: Trial.Outcome
         var unaccounted: Int64
+        /// Every repetition's outcome, in order.
+        var runs: [Trial.Outcome]
     }
 
     /// Runs `trial` for ours and each baseline, `repetitions` times, rep-major.
@@ -231,7 +233,7 @@ final class ScenarioRunner {
         }
         return outcomes.mapValues { runs in
             let sorted = runs.sorted { $0.deliveredPerSecond < $1.deliveredPerSecond }
-            return Measured(median: sorted[sorted.count / 2], unaccounted: runs.reduce(0) { $0 + abs($1.unaccounted) })
+            return Measured(median: sorted[sorted.count / 2], unaccounted: runs.reduce(0) { $0 + abs($1.unaccounted) }, runs: runs)
         }
     }
 
@@ -253,6 +255,11 @@ final class ScenarioRunner {
             row.baselineLossPercent = theirs?.lossPercent
             row.baselineP99 = theirs?.latency?.p99
             row.repetitions = profile.repetitions
+            if let theirs = results[baseline]?.runs {
+                row.ratioReps = zip(ours.runs, theirs).compactMap { mine, other in
+                    other.deliveredPerSecond > 0 ? mine.deliveredPerSecond / other.deliveredPerSecond : nil
+                }
+            }
             row.receiverCPUMicroseconds = o.receiverCPUPerMessage
             row.baselineReceiverCPUMicroseconds = theirs?.receiverCPUPerMessage
             if let mine = o.receiverCPUPerMessage, let other = theirs?.receiverCPUPerMessage, mine > 0 { row.cpuRatio = other / mine }
