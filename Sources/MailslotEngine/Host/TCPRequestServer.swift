@@ -22,12 +22,27 @@ package final class TCPRequestServer: @unchecked Sendable {
 
     /// The bound port (the one asked for, or the kernel's choice for port 0).
     package let port: UInt16
-    // Owned by the thread while it runs; closed by stop() after the thread has ended.
+    /// The listening socket's and the wake eventfd's numbers, which the thread borrows; their
+    /// owner is ``State/descriptors``.
     private let listener: Int32
     private let wake: Int32
     /// Answers a request head (`complete`: it ended with an empty line within the limit).
     private let respond: @Sendable (_ head: [UInt8], _ complete: Bool) -> [UInt8]
-    private let state = Mutex<(started: Bool, stopped: Bool, thread: pthread_t?)>((false, false, nil))
+    private let state: Mutex<State>
+
+    /// The two descriptors, owned: each closes exactly once, when stop() drops them after the
+    /// thread has ended, or with the server when it never ran.
+    private struct Descriptors: ~Copyable {
+        let listener: Descriptor
+        let wake: Descriptor
+    }
+
+    private struct State: ~Copyable {
+        var started = false
+        var stopped = false
+        var thread: pthread_t?
+        var descriptors: Descriptors?
+    }
 
     /// Listens on `host:port` (an IPv4 address; port 0: any free port).
     /// - Throws: ``/MailslotCore/MailslotError/invalidParameter(_:)`` for a host that is not an
@@ -46,19 +61,14 @@ package final class TCPRequestServer: @unchecked Sendable {
         do { try system_bind(socket.rawValue, endpoint) } catch {
             throw error.errno == EADDRINUSE ? .alreadyExists("TCP port \(port) on \(host)") : error.mailslotError
         }
+        let wake: Descriptor
         do {
             try system_listen(socket.rawValue, backlog: 16)
             self.port = try system_localEndpoint(socket.rawValue).port
-            wake = try system_eventfd()
+            wake = Descriptor(owning: try system_eventfd())
         } catch { throw error.mailslotError }
-        listener = socket.release()
-    }
-
-    deinit {
-        if state.withLock({ !$0.started || $0.stopped }) {
-            system_close(listener)
-            system_close(wake)
-        }
+        (listener, self.wake) = (socket.rawValue, wake.rawValue)
+        state = Mutex(State(descriptors: Descriptors(listener: socket, wake: wake)))
     }
 
     /// Starts the thread that accepts and answers.
@@ -92,8 +102,7 @@ package final class TCPRequestServer: @unchecked Sendable {
         guard let thread else { return }
         system_eventfdSignal(wake)
         pthread_join(thread, nil)
-        system_close(listener)
-        system_close(wake)
+        state.withLock { $0.descriptors = nil }
     }
 
     private func acceptUntilStopped() {
