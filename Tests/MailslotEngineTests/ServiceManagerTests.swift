@@ -39,6 +39,25 @@ struct ServiceManagerTests {
         #expect(relay.standardError.contains("datagrams: 1 received, 0 delivered, 1 relayed"), "\(relay.standardError)")
     }
 
+    @Test("an inherited socket that is not a bound IPv4 UDP socket (TCP, unbound UDP, AF_UNIX) is refused with ERROR_INVALID_PARAMETER")
+    func foreignInheritedSocketIsRefused() throws {
+        let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let unbound = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let local = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        for fd in [tcp, unbound, local] {
+            let engine = try MailslotEngine()
+            var network = NetworkConfiguration()
+            network.udpPort = try freeUDPPort()
+            network.inheritedSocket = fd  // the service owns it, refused or not
+            #expect {
+                try engine.startDatagramService(network)
+            } throws: { error in
+                guard case MailslotError.invalidParameter(let text) = error else { return false }
+                return text.contains("not a bound IPv4 UDP socket")
+            }
+        }
+    }
+
     @Test("notify: READY=1 once a datagram sent right after it is received; WATCHDOG=1 on time; STOPPING=1 after SIGTERM, then exit 0")
     func notifyProtocol() throws {
         let manager = try NotifySocket()

@@ -24,9 +24,9 @@ public final class ServiceManagerNotifier: Sendable {
     /// Reads `$NOTIFY_SOCKET` and `$WATCHDOG_USEC` (with `$WATCHDOG_PID`, when set, naming this
     /// process), then removes them, so processes this one starts do not notify in its name.
     public init() {
-        destination = Self.variable("NOTIFY_SOCKET").flatMap { $0.isEmpty ? nil : $0 }
-        let watchdogPID = Self.variable("WATCHDOG_PID").flatMap(Int32.init)
-        if let microseconds = Self.variable("WATCHDOG_USEC").flatMap(Int64.init), microseconds > 0,
+        destination = system_environment("NOTIFY_SOCKET").flatMap { $0.isEmpty ? nil : $0 }
+        let watchdogPID = system_environment("WATCHDOG_PID").flatMap(Int32.init)
+        if let microseconds = system_environment("WATCHDOG_USEC").flatMap(Int64.init), microseconds > 0,
             watchdogPID == nil || watchdogPID == getpid()
         {
             // At least 10 ms apart, whatever the manager asks: a ping is a loop round trip.
@@ -36,9 +36,6 @@ public final class ServiceManagerNotifier: Sendable {
         }
         for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { unsetenv(name) }
     }
-
-    /// Whether a manager listens (`$NOTIFY_SOCKET` was set).
-    public var isListening: Bool { destination != nil }
 
     /// Sends `state` (one or more `KEY=VALUE` lines, e.g. `"READY=1"` or
     /// `"STOPPING=1\nSTATUS=draining"`). - Returns: `false` when there is no manager or the
@@ -60,9 +57,5 @@ public final class ServiceManagerNotifier: Sendable {
             }
         }
         return false
-    }
-
-    private static func variable(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
     }
 }

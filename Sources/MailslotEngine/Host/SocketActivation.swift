@@ -22,8 +22,8 @@ public enum SocketActivation {
             unsetenv("LISTEN_FDS")
             unsetenv("LISTEN_FDNAMES")
         }
-        guard let pid = variable("LISTEN_PID").flatMap(Int32.init), pid == getpid(),
-            let count = variable("LISTEN_FDS").flatMap(Int32.init), count > 0, count < 4096
+        guard let pid = system_environment("LISTEN_PID").flatMap(Int32.init), pid == getpid(),
+            let count = system_environment("LISTEN_FDS").flatMap(Int32.init), count > 0, count < 4096
         else { return [] }
         let descriptors = Array(firstDescriptor..<(firstDescriptor + count))
         for fd in descriptors { try? system_setCloseOnExec(fd, true) }
@@ -34,15 +34,6 @@ public enum SocketActivation {
     /// ``NetworkConfiguration/inheritedSocket``; `nil` when none is. Takes the descriptors as
     /// ``takeDescriptors()`` does; the others stay open.
     public static func takeDatagramSocket() -> Int32? {
-        takeDescriptors().first { fd in
-            guard let identity = try? system_socketIdentity(fd), identity.type == Int32(SOCK_DGRAM.rawValue),
-                let endpoint = try? system_localEndpoint(fd)
-            else { return false }
-            return endpoint.port != 0 && system_socketOption(fd, level: SOL_SOCKET, name: SO_DOMAIN) == AF_INET
-        }
-    }
-
-    private static func variable(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
+        takeDescriptors().first(where: system_isBoundIPv4Datagram)
     }
 }

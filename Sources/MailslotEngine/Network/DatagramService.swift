@@ -66,23 +66,21 @@ final class DatagramService {
         computer = configuration.name(suffix: 0)
         domain = configuration.domainName(suffix: 0)
         let socket: Descriptor
-        do {
-            if let inherited = configuration.inheritedSocket {
-                socket = Descriptor(owning: inherited)
-            } else {
-                socket = Descriptor(owning: try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)))
+        if let inherited = configuration.inheritedSocket {
+            socket = Descriptor(owning: inherited)  // ours now: closed on every path out
+            guard system_isBoundIPv4Datagram(socket.rawValue) else {
+                throw .invalidParameter("the inherited socket is not a bound IPv4 UDP socket")
             }
-        } catch {
-            throw error.mailslotError
+        } else {
+            do {
+                socket = Descriptor(owning: try system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)))
+            } catch {
+                throw error.mailslotError
+            }
         }
         let fd = socket.rawValue
         do {
             if configuration.inheritedSocket != nil {
-                guard try system_socketIdentity(fd).type == Int32(SOCK_DGRAM.rawValue),
-                    system_socketOption(fd, level: SOL_SOCKET, name: SO_DOMAIN) == AF_INET, try system_localEndpoint(fd).port != 0
-                else {
-                    throw MailslotError.invalidParameter("the inherited socket is not a bound UDP socket")
-                }
                 try system_setNonBlocking(fd)
                 try system_setCloseOnExec(fd, true)
             }
@@ -100,9 +98,7 @@ final class DatagramService {
             port = try system_localEndpoint(fd).port
             outbox = try OutboxForwarder(port: port)
             relaySocket = Descriptor(owning: try system_socket(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue)))
-        } catch let error as MailslotError {
-            throw error
-        } catch let error as SyscallError {
+        } catch {
             // The socket closes as it goes out of scope.
             if error.errno == EADDRINUSE {
                 throw .alreadyExists("UDP port \(configuration.udpPort) (another datagram service runs on this host)")
@@ -111,8 +107,6 @@ final class DatagramService {
                 throw .invalidParameter("UDP port \(configuration.udpPort) needs root or CAP_NET_BIND_SERVICE")
             }
             throw error.mailslotError
-        } catch {
-            throw .invalidParameter("\(error)")
         }
         self.socket = socket
         touchedSlots.reserveCapacity(Self.batchSize)

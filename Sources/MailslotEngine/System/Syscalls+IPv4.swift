@@ -30,6 +30,20 @@ func system_localEndpoint(_ fd: Int32) throws(SyscallError) -> IPv4Endpoint {
     return IPv4Endpoint(storage)
 }
 
+/// Whether `fd` is an IPv4 UDP socket bound to a port (what a service manager hands over for a
+/// datagram service).
+func system_isBoundIPv4Datagram(_ fd: Int32) -> Bool {
+    guard system_socketOption(fd, level: SOL_SOCKET, name: SO_TYPE) == Int32(SOCK_DGRAM.rawValue),
+        system_socketOption(fd, level: SOL_SOCKET, name: SO_DOMAIN) == AF_INET
+    else { return false }
+    return ((try? system_localEndpoint(fd))?.port ?? 0) != 0
+}
+
+/// The value of environment variable `name`, if set.
+func system_environment(_ name: String) -> String? {
+    getenv(name).map { String(cString: $0) }
+}
+
 /// The local address the kernel would send from to reach `destination` (a connected UDP probe).
 func system_sourceAddress(toward destination: IPv4Endpoint) -> UInt32 {
     guard let fd = try? system_socket(domain: AF_INET, type: Int32(SOCK_DGRAM.rawValue)) else { return 0 }
