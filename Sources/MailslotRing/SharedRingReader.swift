@@ -18,15 +18,15 @@ public struct SharedRingReader: ~Copyable {
     /// Where the reader last found the head record not yet committed, and since when.
     var stall: (position: UInt64, tail: UInt64, since: Double)?
     /// Times the ring was reset because its contents were not sane.
-    public private(set) var resets: UInt64 = 0
+    public internal(set) var resets: UInt64 = 0
     /// Records skipped because their writer never committed them.
     public private(set) var abandoned: UInt64 = 0
     /// Committed messages thrown away by resets: counted where their headers could still be
     /// read, estimated (from the average record) where the corruption hid them. An estimate.
-    public private(set) var lostInResets: UInt64 = 0
+    public internal(set) var lostInResets: UInt64 = 0
     /// Bytes and records consumed: their average sizes the estimate of what a reset loses.
-    private var consumedBytes: UInt64 = 0
-    private var consumedRecords: UInt64 = 0
+    var consumedBytes: UInt64 = 0
+    var consumedRecords: UInt64 = 0
 
     /// What is at the head of the ring.
     public enum Next {
@@ -51,7 +51,7 @@ public struct SharedRingReader: ~Copyable {
     }
 
     /// Writes the first line of the control block (what writers check when they attach).
-    private func writeDescription() {
+    func writeDescription() {
         region.word64(SharedRingLayout.capacityOffset).pointee.store(UInt64(region.capacity), ordering: .relaxed)
         let limits = UInt64(UInt32(region.maxMessage)) | UInt64(SharedRingLayout.version) << 32
         region.word64(SharedRingLayout.maxMessageOffset).pointee.store(limits, ordering: .relaxed)
@@ -320,61 +320,6 @@ public struct SharedRingReader: ~Copyable {
             expected: 0, desired: RecordHeader(.skip, length: min(span, toEnd) - SharedRingLayout.headerBytes).word,
             ordering: .acquiringAndReleasing
         ).exchanged
-    }
-
-    /// Drops everything queued after corruption: pulls a `tail` that is not sane back to the
-    /// head, zeroes all the records (free space must read as zeros again, whatever was
-    /// scribbled there), reopens the ring and moves `head` to `tail`. Writers in the middle of a
-    /// write find their record gone (`abandoned`); a record claimed while this runs may be lost
-    /// and counted as a dead writer's. What it throws away is counted in ``lostInResets``
-    /// (exact where headers read, estimated past them). Recovery, not a fast path: it costs one pass over the
-    /// records.
-    public mutating func reset() {
-        resets &+= 1
-        var tail = region.tail.pointee.load(ordering: .acquiring)
-        lostInResets &+= estimateLoss(tail: tail)
-        if tail &- head > UInt64(region.capacity) || tail % UInt64(SharedRingLayout.alignment) != 0 {
-            for _ in 0..<64 {
-                let (exchanged, original) = region.tail.pointee.compareExchange(
-                    expected: tail, desired: head, ordering: .acquiringAndReleasing)
-                if exchanged { break }
-                tail = original
-            }
-            tail = head
-        }
-        region.records.initializeMemory(as: UInt8.self, repeating: 0, count: region.capacity)
-        writeDescription()
-        region.state.pointee.store(0, ordering: .releasing)
-        head = tail
-        knownTail = tail
-        region.head.pointee.store(head, ordering: .sequentiallyConsistent)
-        stall = nil
-    }
-
-    /// The committed messages a reset at this moment throws away: those whose headers still
-    /// read right, walking from the head; the bytes from the first header that does not (up
-    /// to a sane `tail`) are taken as records of the average size consumed so far (of the
-    /// largest message before anything was consumed, so the estimate errs low).
-    func estimateLoss(tail: UInt64) -> UInt64 {
-        let sane = tail &- head <= UInt64(region.capacity) && tail % UInt64(SharedRingLayout.alignment) == 0
-        let end = sane ? tail : head &+ UInt64(region.capacity)
-        var position = head
-        var counted: UInt64 = 0
-        while position != end {
-            let header = RecordHeader(word: region.header(at: position).pointee.load(ordering: .acquiring))
-            let footprint = SharedRingLayout.footprint(payload: header.length)
-            guard let state = header.state, state != .unwritten, footprint <= region.bytesToEnd(position),
-                UInt64(footprint) <= end &- position, state == .skip || header.length <= region.maxMessage
-            else { break }
-            if state == .committed { counted &+= 1 }
-            position &+= UInt64(footprint)
-        }
-        // The rest is only known when tail was sane: junk past the last readable header.
-        guard sane, position != end else { return counted }
-        let average = consumedRecords > 0
-            ? max(UInt64(SharedRingLayout.alignment), consumedBytes / consumedRecords)
-            : UInt64(SharedRingLayout.footprint(payload: region.maxMessage))
-        return counted &+ max(1, (end &- position) / average)
     }
 
     /// Committed messages queued from the head, up to the first record not yet committed (what
