@@ -83,7 +83,7 @@ struct SharedRingTests {
         #expect(message.withUnsafeBytes { writer.write($0) } == .written)
         let tooLarge = [UInt8](repeating: 1, count: 425)
         #expect(tooLarge.withUnsafeBytes { writer.write($0) } == .full)
-        reader.close()
+        _ = reader.close()
         #expect(message.withUnsafeBytes { writer.write($0) } == .closed)
     }
 
