@@ -9,7 +9,7 @@ import PackageDescription
 //        │                  ├──────────> MailslotRing
 //        │                  ├──────────> MailslotWire (MS-MAIL codec, pure)
 //        │                  └──────────> MailslotCore
-//        ├──> MailslotLoadTest ──> MailslotEngine, MailslotSupport, HdrHistogram
+//        ├──> MailslotLoadTest ──> MailslotEngine, MailslotSupport, MailslotCharts, HdrHistogram
 //        ├──> MailslotServiceLifecycle ──> MailslotEngine, swift-service-lifecycle
 //        ├──> MailslotPrometheus ──> MailslotEngine (its small TCP server), swift-prometheus,
 //        │                           swift-service-lifecycle
@@ -63,6 +63,9 @@ let package = Package(
         .library(name: "mailslot-c", type: .dynamic, targets: ["MailslotC"]),
         .library(name: "MailslotPrometheus", targets: ["MailslotPrometheus"]),
         .library(name: "MailslotLoadTest", targets: ["MailslotLoadTest"]),
+        // Line and bar charts as inline SVG in a self-contained XHTML page: the load tester's
+        // report and the benchmark's (pure Swift, no dependency).
+        .library(name: "MailslotCharts", targets: ["MailslotCharts"]),
         .executable(name: "mailslot", targets: ["mailslot"]),
         // Declared so that the benchmark package's release build (the one scripts/package.sh
         // packs) can build it.
@@ -97,6 +100,7 @@ let package = Package(
         // Test (debug) builds check the ring's invariants on every operation.
         .target(name: "MailslotRing", swiftSettings: [.define("MAILSLOT_INTERNAL_CHECKS", .when(configuration: .debug))]),
         .target(name: "MailslotWire"),
+        .target(name: "MailslotCharts"),
         .target(
             name: "MailslotEngine",
             dependencies: [
@@ -147,7 +151,7 @@ let package = Package(
         // `mailslot loadtest`: agents, the coordinator, its reports and the namespace lab.
         .target(
             name: "MailslotLoadTest",
-            dependencies: ["MailslotEngine", "MailslotSupport", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["MailslotEngine", "MailslotSupport", "MailslotCharts", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         .executableTarget(
             name: "mailslot",
@@ -167,6 +171,7 @@ let package = Package(
         // An example on the public API only: the NETLOGON responder smbtorture talks to.
         .executableTarget(name: "mailslot-netlogon-responder", dependencies: ["MailslotEngine", "MailslotSupport"]),
         .testTarget(name: "MailslotCoreTests", dependencies: ["MailslotCore"]),
+        .testTarget(name: "MailslotChartsTests", dependencies: ["MailslotCharts", "MailslotTestSupport"]),
         .testTarget(name: "MailslotWireTests", dependencies: ["MailslotWire"], exclude: ["Vectors", "Fuzz"]),
         // C programs built with cc against the installed library (scripts/install.sh), run as
         // processes beside Swift ones.
@@ -176,7 +181,8 @@ let package = Package(
             exclude: ["Programs"]
         ),
         // The release (scripts/package.sh's dist/): the tarball without a toolchain, the .deb
-        // through lintian, dpkg and systemd-analyze, man pages and completions.
+        // through lintian, dpkg and systemd-analyze, man pages and completions; and the release
+        // benchmark's --compare and --report.
         .testTarget(name: "MailslotReleaseTests", dependencies: ["MailslotTestSupport"]),
         .testTarget(
             name: "MailslotLoadTestTests",

@@ -1,5 +1,6 @@
 import FoundationEssentials
 import Glibc
+import MailslotCharts
 
 /// The run as one self-contained HTML page (XHTML, so it parses as XML): inline SVG, inline
 /// CSS, no script and no fetch. Four plots: delivered against offered rate per host, loss
@@ -23,7 +24,7 @@ public enum HTMLReport {
             name: "offered", points: steps.map { (Double($0.offeredRate), Double($0.offeredRate)) }, color: "#999999", dashed: true)
         // A knee line only where the hosts set the limit: when the sender did, delivery bends
         // because sending did, and the "sent" line shows it.
-        let knee = result.knee.map { [(x: Double($0), label: "knee \(LineChart.short(Double($0)))/s")] } ?? []
+        let knee = result.knee.map { [LineChart.Marker(x: Double($0), label: "knee \(SVG.short(Double($0)))/s")] } ?? []
         let sent = LineChart.Series(
             name: "sent", points: steps.map { (Double($0.offeredRate), $0.sentPerSecond) }, color: "#000000", dashed: true)
         let delivered = LineChart(
@@ -42,7 +43,7 @@ public enum HTMLReport {
             points: steps.map { (Double($0.offeredRate), result.lossThresholdPercent) }, color: "#999999", dashed: true)
         let loss = LineChart(
             title: "Loss vs offered rate", xLabel: "offered rate (msg/s)", yLabel: "loss (%)", series: [worst, median, threshold],
-            markers: knee, yMaximum: LineChart.niceCeiling(max(steps.map(\.worstLossPercent).max() ?? 1, result.lossThresholdPercent * 2)))
+            markers: knee, yMaximum: SVG.niceCeiling(max(steps.map(\.worstLossPercent).max() ?? 1, result.lossThresholdPercent * 2)))
         let latency = LineChart(
             title: "One-way latency vs offered rate", xLabel: "offered rate (msg/s)", yLabel: "latency (µs)",
             series: [
@@ -50,32 +51,10 @@ public enum HTMLReport {
                 LineChart.Series(name: "p99 (worst host)", points: steps.map { (Double($0.offeredRate), Double($0.latency.p99)) }, color: "#ff7f0e"),
                 LineChart.Series(name: "p99.9 (worst host)", points: steps.map { (Double($0.offeredRate), Double($0.latency.p999)) }, color: "#d62728"),
             ], markers: knee)
-        var page = """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <!DOCTYPE html>
-            <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
-            <head>
-            <meta charset="UTF-8"/>
-            <title>\(escape(title))</title>
-            <style>
-            body { font-family: sans-serif; margin: 1.5em; color: #222; }
-            h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.5em; }
-            .plots { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1em; }
-            figure { margin: 0; border: 1px solid #ddd; padding: 0.5em; page-break-inside: avoid; break-inside: avoid; }
-            svg { width: 100%; height: auto; }
-            .title { font-size: 15px; font-weight: bold; } .axis { font-size: 12px; } .tick, .legend { font-size: 10px; }
-            .frame { fill: none; stroke: #888; } .grid { stroke: #eee; } .marker { stroke: #000; stroke-dasharray: 3 3; }
-            .marker-label { font-size: 11px; }
-            table { border-collapse: collapse; font-size: 0.85em; margin-top: 0.5em; }
-            th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; } th { background: #f4f4f4; }
-            td.text { text-align: left; }
-            @media print { @page { size: A4 landscape; margin: 1cm; } body { margin: 0; } .plots { grid-template-columns: 1fr 1fr; } }
-            </style>
-            </head>
-            <body>
-            <h1>\(escape(title)): \\\\\(escape(result.domain))\\mailslot\\\(LoadProtocol.agentMailslot)</h1>
+        let body = """
+            <h1>\(SVG.escape(title)): \\\\\(SVG.escape(result.domain))\\mailslot\\\(LoadProtocol.agentMailslot)</h1>
             <p>Run \(result.run), \(hosts.count) hosts, \(result.payload)-byte messages, pass threshold \(ResultTable.format(result.lossThresholdPercent, 2))% loss on every host.
-            <strong>\(escape(result.kneeSummary ?? RunResult.summary(knee: result.knee, above: result.kneeAbove)))</strong>.</p>
+            <strong>\(SVG.escape(result.kneeSummary ?? RunResult.summary(knee: result.knee, above: result.kneeAbove)))</strong>.</p>
             <div class="plots">
             <figure>\(delivered.svg())</figure>
             <figure>\(loss.svg())</figure>
@@ -87,12 +66,8 @@ public enum HTMLReport {
             <p>Loss = sent − distinct received. Causes: <code>engine.*</code> and <code>service.*</code> were counted on the host
             (<code>service.kernel-buffer-full</code>: its socket's receive buffer, from <code>SO_RXQ_OVFL</code>);
             <code>network</code>: counted nowhere on the host; <code>no-report</code>: the host never reported.</p>
-            </body>
-            </html>
-
             """
-        page = page.replacing("\n\n</svg>", with: "\n</svg>")
-        return page
+        return ReportPage.render(title: title, body: body)
     }
 
     /// Hosts down, steps across, each cell coloured by the host's loss in that step.
@@ -111,19 +86,19 @@ public enum HTMLReport {
         for (column, step) in steps.enumerated() {
             let x = left + Double(column) * cellWidth
             if cellWidth >= 24 || column % Int((24 / cellWidth).rounded(.up)) == 0 {
-                svg += "<text x=\(quote(x + cellWidth / 2)) y=\(quote(top - 6)) text-anchor=\"middle\" class=\"tick\">\(LineChart.short(Double(step.offeredRate)))</text>\n"
+                svg += "<text x=\(quote(x + cellWidth / 2)) y=\(quote(top - 6)) text-anchor=\"middle\" class=\"tick\">\(SVG.short(Double(step.offeredRate)))</text>\n"
             }
             for (row, host) in hosts.enumerated() {
                 let figures = step.hosts.first { $0.host == host }
                 let lossValue = figures.map { $0.reported ? $0.lossPercent : 100 } ?? 100
                 let y = top + Double(row) * cellHeight
                 svg += "<rect x=\(quote(x)) y=\(quote(y)) width=\(quote(cellWidth - 1)) height=\(quote(cellHeight - 1)) fill=\"\(color(lossValue))\">"
-                svg += "<title>\(escape(host)), step \(step.step): \(ResultTable.format(lossValue, 3))% lost</title></rect>\n"
+                svg += "<title>\(SVG.escape(host)), step \(step.step): \(ResultTable.format(lossValue, 3))% lost</title></rect>\n"
             }
         }
         if cellHeight >= 9 {
             for (row, host) in hosts.enumerated() {
-                svg += "<text x=\(quote(left - 6)) y=\(quote(top + Double(row) * cellHeight + cellHeight - 3)) text-anchor=\"end\" class=\"tick\">\(escape(host))</text>\n"
+                svg += "<text x=\(quote(left - 6)) y=\(quote(top + Double(row) * cellHeight + cellHeight - 3)) text-anchor=\"end\" class=\"tick\">\(SVG.escape(host))</text>\n"
             }
         }
         let legendY = top + cellHeight * Double(hosts.count) + 16
@@ -144,7 +119,7 @@ public enum HTMLReport {
         return "#" + [red, green, blue].map { ($0 < 16 ? "0" : "") + String(UInt8(clamping: $0), radix: 16) }.joined()
     }
 
-    private static func quote(_ value: Double) -> String { "\"\(fmt(value))\"" }
+    private static func quote(_ value: Double) -> String { "\"\(SVG.number(value))\"" }
 
     static func table(_ result: RunResult) -> String {
         var html = "<table>\n<tr><th>step</th><th>offered/s</th><th>sent/s</th><th>delivered/s (sum)</th><th>min/host</th><th>median</th><th>max/host</th><th>loss %</th><th>dups</th><th>ooo</th><th>p50 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>lost by cause</th><th>slowest host</th></tr>\n"
@@ -156,7 +131,7 @@ public enum HTMLReport {
             html += "<td>\(ResultTable.count(delivered.min))</td><td>\(ResultTable.count(delivered.median))</td><td>\(ResultTable.count(delivered.max))</td>"
             html += "<td>\(ResultTable.format(step.worstLossPercent, 3))</td><td>\(step.duplicates)</td><td>\(step.outOfOrder)</td>"
             html += "<td>\(latency.p50)</td><td>\(latency.p99)</td><td>\(latency.p999)</td>"
-            html += "<td class=\"text\">\(escape(causes.isEmpty ? "none" : causes))</td><td class=\"text\">\(escape(step.slowestHost?.host ?? "-"))</td></tr>\n"
+            html += "<td class=\"text\">\(SVG.escape(causes.isEmpty ? "none" : causes))</td><td class=\"text\">\(SVG.escape(step.slowestHost?.host ?? "-"))</td></tr>\n"
         }
         return html + "</table>"
     }

@@ -123,9 +123,6 @@ extension CLibraryTests {
 }
 
 extension String {
-    /// How many times `piece` occurs.
-    func components(_ piece: String) -> Int { split(separator: piece, omittingEmptySubsequences: false).count - 1 }
-
     var trimmingCharacters: String {
         var text = Substring(self)
         while let last = text.last, last.isWhitespace { text.removeLast() }

@@ -73,29 +73,19 @@ struct ReportOutputTests {
         #expect(html.contains("@media print"))
     }
 
-    static let chromium = access("/usr/bin/chromium", X_OK) == 0
-
     @Test(
         "the HTML report renders in headless Chromium, on screen and printed to PDF",
-        .enabled(if: chromium, "chromium is not installed (scripts/setup-peers.sh installs it)"))
+        .enabled(if: HeadlessChromium.available, "chromium is not installed (scripts/setup-peers.sh installs it)"))
     func reportRendersInABrowser() throws {
         let page = temporaryFile("browser.html", HTMLReport.render(Self.syntheticRun()))
-        let picture = page + ".png", pdf = page + ".pdf"
-        defer { unlink(page); unlink(picture); unlink(pdf) }
-        let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=" + page + ".profile"]
-        let shot = try ChildProcess("/usr/bin/chromium", common + ["--window-size=1280,1300", "--screenshot=" + picture, "file://" + page])
-        #expect(shot.waitForExit(timeout: 120) == 0, "\(shot.standardError)")
-        let printed = try ChildProcess("/usr/bin/chromium", common + ["--print-to-pdf=" + pdf, "file://" + page])
-        #expect(printed.waitForExit(timeout: 120) == 0, "\(printed.standardError)")
-        _ = try? ChildProcess("/bin/rm", ["-rf", page + ".profile"]).waitForExit(timeout: 30)
-        // A blank page compresses to almost nothing; four plots and a table do not. Sizes are
-        // the files' byte counts, and each file starts with its format's signature.
-        let pictureBytes = readFileBytes(picture) ?? []
-        #expect(pictureBytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "not a PNG")
-        #expect(pictureBytes.count > 40_000, "screenshot of \(pictureBytes.count) bytes")
-        let pdfBytes = readFileBytes(pdf) ?? []
-        #expect(pdfBytes.starts(with: Array("%PDF".utf8)), "not a PDF")
-        #expect(pdfBytes.count > 20_000, "PDF of \(pdfBytes.count) bytes")
+        defer { unlink(page) }
+        let rendered = try HeadlessChromium.render(page)
+        #expect(rendered.codes == [0, 0], "\(rendered.errors)")
+        // A blank page compresses to almost nothing; four plots and a table do not.
+        #expect(rendered.png.starts(with: HeadlessChromium.pngSignature), "not a PNG")
+        #expect(rendered.png.count > 40_000, "screenshot of \(rendered.png.count) bytes")
+        #expect(rendered.pdf.starts(with: Array("%PDF".utf8)), "not a PDF")
+        #expect(rendered.pdf.count > 20_000, "PDF of \(rendered.pdf.count) bytes")
     }
 
     @Test("a run the sender limited, with no host losing: no knee, 'knee above' the rate sent in the JSON, the table and the headline; a sent line, no knee line; round ticks")
@@ -138,19 +128,5 @@ struct ReportOutputTests {
         #expect(text.contains("knee 2000 msg/s: the highest offered rate"))
         #expect(text.contains("step 4: no report from H10"))
         #expect(text.contains("step 4: sent only 4000/s of the offered 8000/s"))
-    }
-}
-
-extension String {
-    /// How many times `needle` occurs.
-    func components(_ needle: String) -> Int { split(separator: needle, omittingEmptySubsequences: false).count - 1 }
-
-    /// The text without the XML namespace URIs (the only `http://` a self-contained page has).
-    func replacingXMLNamespaces() -> String {
-        var text = self
-        for uri in ["http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml"] {
-            text = text.split(separator: uri, omittingEmptySubsequences: false).joined(separator: "")
-        }
-        return text
     }
 }
