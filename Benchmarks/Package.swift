@@ -42,6 +42,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "MailslotWire", package: "swift-mailslot"),
                 .product(name: "MailslotSupport", package: "swift-mailslot"),
+                // --report's plots: the load tester's chart code.
+                .product(name: "MailslotCharts", package: "swift-mailslot"),
                 // Scenario g's hosts: the lab of `mailslot loadtest lab`.
                 .product(name: "MailslotLoadTest", package: "swift-mailslot", condition: .when(traits: ["LabScenario"])),
                 .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["SwiftNIOBaseline"])),

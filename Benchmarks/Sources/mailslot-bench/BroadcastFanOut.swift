@@ -26,6 +26,7 @@ extension ScenarioRunner {
     func broadcastFanOut(receivers count: Int) throws(BenchError) {
         if let reason = NamespaceLab.unavailableReason {
             var row = ResultRow(scenario: "g", caseLabel: "broadcast to \(count) hosts", payloadBytes: 424, mailslots: 1, writers: 1, baseline: "c-recvmmsg")
+            row.transport = Transport.mailslotUDP.rawValue
             row.note = "skipped: \(reason)"
             return append(row)
         }
@@ -50,6 +51,9 @@ extension ScenarioRunner {
             p50: ours.p50, p99: ours.p99, p999: ours.p999, baseline: Transport.cRecvmmsg.rawValue,
             baselinePerSecond: theirs.deliveredPerSecond,
             ratio: theirs.deliveredPerSecond > 0 ? ours.deliveredPerSecond / theirs.deliveredPerSecond : nil)
+        row.transport = Transport.mailslotUDP.rawValue
+        row.hostDeliveredPerSecond = ours.hostRates
+        row.baselineHostDeliveredPerSecond = theirs.hostRates
         row.sent = ours.sent
         row.delivered = ours.delivered
         row.countedDrops = ours.drops
@@ -72,6 +76,8 @@ extension ScenarioRunner {
         var offeredPerSecond = 0.0
         var deliveredPerSecond = 0.0
         var slowestHost = Double.infinity
+        /// Each host's delivered rate, in the lab's host order.
+        var hostRates: [Double] = []
         var p50 = 0.0, p99 = 0.0, p999 = 0.0
         var hosts = 1
         /// Each datagram sent should reach every host: hosts × sent = delivered + drops + hosts × refused.
@@ -115,6 +121,7 @@ extension ScenarioRunner {
             if fields[0] > 1 { first = min(first, UInt64(fields[1])); last = max(last, UInt64(fields[2])) }
             let hostRate = fields[2] > fields[1] ? (fields[0] - 1) / ((fields[2] - fields[1]) / 1e9) : 0
             outcome.slowestHost = min(outcome.slowestHost, hostRate)
+            outcome.hostRates.append(hostRate)
             if index == 0 { (outcome.p50, outcome.p99, outcome.p999) = (fields[5], fields[6], fields[7]) }
         }
         outcome.deliveredPerSecond = last > first ? Double(outcome.delivered) / (Double(last - first) / 1e9) : 0

@@ -3,7 +3,8 @@ import MailslotSupport
 /// One row of results: the project's figure for one case next to one baseline's.
 ///
 /// `--json FILE` writes every row with the fields below (the first fourteen are the contract
-/// scripts rely on; the rest add detail). Rates are messages per second, latencies
+/// scripts rely on; the rest add detail), then the run's `profile`, `machine`, `version` and
+/// `commit`. Rates are messages per second, latencies
 /// microseconds, sizes bytes; a figure that does not apply is `null`.
 struct ResultRow {
     var scenario: String
@@ -22,6 +23,8 @@ struct ResultRow {
     var baselinePerSecond: Double?
     /// Ours ÷ baseline (rates: higher is better; scenario e: bytes ÷ budget, lower is better).
     var ratio: Double?
+    /// Our side of the row: `mailslot`, `mailslot-shm`, `mailslot-udp`… (Transport's names).
+    var transport = "mailslot"
 
     var sent: UInt64?
     var delivered: UInt64?
@@ -55,6 +58,9 @@ struct ResultRow {
     var rssMinimum: Int?
     var rssMaximum: Int?
     var rssSamples: Int?
+    /// Scenario g: each receiving host's delivered rate, ours and the baseline's, host by host.
+    var hostDeliveredPerSecond: [Double] = []
+    var baselineHostDeliveredPerSecond: [Double] = []
 
     /// Copies a trial's message counts into the row (`unaccounted` summed over repetitions).
     mutating func takeCounts(of outcome: Trial.Outcome, unaccounted: Int64) {
@@ -87,7 +93,9 @@ struct ResultRow {
             ("baseline_receiver_cpu_us_per_msg", .number(baselineReceiverCPUMicroseconds)), ("cpu_ratio", .number(cpuRatio)),
             ("rss_min_bytes", rssMinimum.map { .int($0) } ?? .null), ("rss_max_bytes", rssMaximum.map { .int($0) } ?? .null),
             ("rss_samples", rssSamples.map { .int($0) } ?? .null), ("note", note.map { .string($0) } ?? .null),
-            ("ratio_reps", .numbers(ratioReps)),
+            ("ratio_reps", .numbers(ratioReps)), ("transport", .string(transport)),
+            ("host_delivered_per_s", .numbers(hostDeliveredPerSecond)),
+            ("baseline_host_delivered_per_s", .numbers(baselineHostDeliveredPerSecond)),
         ]
     }
 }
@@ -116,10 +124,12 @@ enum JSONValue {
 }
 
 extension Array where Element == ResultRow {
-    /// The rows as a JSON array, one object per line.
-    var json: String {
+    /// The rows as a JSON array, one object per line, each also naming the run: its profile,
+    /// the machine's facts (`machine`), the version and the commit.
+    func json(profile: String, machine: String) -> String {
+        let run = ", \"profile\": \(JSONText.quoted(profile)), \"machine\": \(JSONText.quoted(machine)), " + BuildInfo.jsonFields
         let objects = map { row in
-            "  {" + row.jsonFields.map { "\"\($0.0)\": \($0.1.text)" }.joined(separator: ", ") + ", " + BuildInfo.jsonFields + "}"
+            "  {" + row.jsonFields.map { "\"\($0.0)\": \($0.1.text)" }.joined(separator: ", ") + run + "}"
         }
         return "[\n" + objects.joined(separator: ",\n") + "\n]\n"
     }

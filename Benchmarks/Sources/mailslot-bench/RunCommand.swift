@@ -39,8 +39,10 @@ struct RunCommand: ParsableCommand {
     var soakWriters = 4
     @Option(help: "Compare each row with this saved --json run: the change of its ratio, flagged where it exceeds both runs' spread across repetitions (3 or more each).")
     var compare: String?
-    @Option(help: "Take the rows from this saved --json run instead of running (with --compare).")
+    @Option(help: "Take the rows from this saved --json run instead of running (with --compare or --report).")
     var from: String?
+    @Option(help: "Write the run as a self-contained HTML report with plots (no script, no network) to this file.")
+    var report: String?
     @Option(help: "With --compare: exit 1 when a row's ratio fell by more than this many percent, beyond the spread.")
     var failOnRegression: Double?
 
@@ -52,18 +54,28 @@ struct RunCommand: ParsableCommand {
         if !(0...65536).contains(kernelQueue) { throw ValidationError("--kernel-queue must be 0…65536") }
         if !(soakSeconds >= 10 && soakSeconds <= 86_400) { throw ValidationError("--soak-seconds must be 10…86400") }
         if !(1...32).contains(soakWriters) { throw ValidationError("--soak-writers must be 1…32") }
-        if from != nil && compare == nil { throw ValidationError("--from takes its rows to --compare: give both") }
+        if from != nil && compare == nil && report == nil { throw ValidationError("--from takes its rows to --compare or --report: give one") }
         if failOnRegression != nil && compare == nil { throw ValidationError("--fail-on-regression needs --compare") }
         if let failOnRegression, !(failOnRegression > 0 && failOnRegression < 100) { throw ValidationError("--fail-on-regression takes a percentage in (0, 100)") }
     }
 
-    /// `--compare`: prints the comparison; with `--fail-on-regression`, exit 1 on a regression.
-    private func compareRows(_ rows: [[String: Any]]) throws {
-        guard let compare else { return }
-        let comparison = Comparison(old: try Comparison.rows(at: compare), new: rows)
-        print(comparison.render(), terminator: "")
-        fflush(nil)
-        if let limit = failOnRegression {
+    /// `--compare` and `--report` for `rows` (this run's, or `--from`'s): prints the comparison,
+    /// writes the report (with the comparison in it); with `--fail-on-regression`, exit 1 on a
+    /// regression, after both.
+    private func finish(_ rows: [[String: Any]]) throws {
+        let comparison = try compare.map { Comparison(old: try Comparison.rows(at: $0), new: rows) }
+        if let comparison {
+            print(comparison.render(), terminator: "")
+            fflush(nil)
+        }
+        if let report {
+            let page = BenchReport(rows: ReportRow.rows(rows), comparison: comparison).render()
+            guard let file = fopen(report, "w") else { throw BenchError.system("fopen \(report)", errno) }
+            fputs(page, file)
+            fclose(file)
+            stderr("report: \(report)\n")
+        }
+        if let comparison, let limit = failOnRegression {
             let regressions = comparison.regressions(over: limit)
             if !regressions.isEmpty {
                 stderr("compare: \(regressions.count) row(s) slower by more than \(Table.fixed(limit, 1))% beyond the spread\n")
@@ -75,10 +87,7 @@ struct RunCommand: ParsableCommand {
     private var scenarioSet: Set<String> { Set(scenarios.split(separator: ",").map { String($0).lowercased() }) }
 
     func run() throws {
-        if let from {
-            try compareRows(try Comparison.rows(at: from))
-            return
-        }
+        if let from { return try finish(try Comparison.rows(at: from)) }
         var settings = profile == .full ? Profile.full : Profile.quick
         if let seconds { settings.seconds = seconds }
         if let repetitions { settings.repetitions = repetitions }
@@ -87,6 +96,8 @@ struct RunCommand: ParsableCommand {
         if cpus > 1 { _ = cb_pin_cpu(1) }  // receivers on CPU 1, writers on CPU 0
         let queues = KernelQueues(requested: kernelQueue)
         let facts = MachineFacts.summary(profile: profile.rawValue, settings: settings) + queues.summary + "\n"
+        let machine = MachineFacts.machine() + "; " + queues.summary
+        let profileText = "\(profile.rawValue) (\(settings.seconds) s per trial, \(settings.repetitions) repetition(s), median)"
         stderr(facts)
         let runner = ScenarioRunner(profile: settings, scenarios: scenarioSet, queues: queues)
         let start = cb_now_ns()
@@ -110,15 +121,17 @@ struct RunCommand: ParsableCommand {
         print("ratio: ours ÷ baseline delivered/s (e: bytes per idle mailslot ÷ 2 KiB budget). unacct: sent − delivered − counted drops − write errors, summed over repetitions.")
         fflush(nil)
         stderr("done in \(Table.fixed(Double(cb_now_ns() - start) / 1e9, 1)) s\n")
+        let text = runner.rows.json(profile: profileText, machine: machine)
         if let json {
             guard let file = fopen(json, "w") else { throw BenchError.system("fopen \(json)", errno) }
-            fputs(runner.rows.json, file)
+            fputs(text, file)
             fclose(file)
             stderr("wrote \(runner.rows.count) rows to \(json)\n")
         }
-        if compare != nil {
-            let rows = (try? JSONSerialization.jsonObject(with: Data(runner.rows.json.utf8))) as? [[String: Any]] ?? []
-            try compareRows(rows)
+        if compare != nil || report != nil {
+            // The report and the comparison read the rows as the JSON has them.
+            let rows = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]] ?? []
+            try finish(rows)
         }
         if !soakPassed {
             stderr("soak: FAILED (see the soak row)\n")

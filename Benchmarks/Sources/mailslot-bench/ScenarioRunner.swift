@@ -251,6 +251,7 @@ final class ScenarioRunner {
                 lossPercent: o.lossPercent, p50: o.latency?.p50, p99: o.latency?.p99, p999: o.latency?.p999,
                 rssBytes: o.rssGrowth, baseline: baseline.rawValue, baselinePerSecond: theirs?.deliveredPerSecond,
                 ratio: theirs.flatMap { $0.deliveredPerSecond > 0 ? o.deliveredPerSecond / $0.deliveredPerSecond : nil })
+            row.transport = trial.transport.rawValue
             row.takeCounts(of: o, unaccounted: ours.unaccounted)
             row.baselineLossPercent = theirs?.lossPercent
             row.baselineP99 = theirs?.latency?.p99
