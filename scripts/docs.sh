@@ -6,7 +6,7 @@
 #   swift package --disable-sandbox preview-documentation --target MailslotEngine
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(MailslotCore MailslotRing MailslotWire MailslotEngine MailslotServiceLifecycle MailslotPrometheus MailslotLoadTest)
+targets=(MailslotCore MailslotRing MailslotWire MailslotEngine MailslotServiceLifecycle MailslotPrometheus MailslotLoadTest MailslotCharts)
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -6,8 +6,10 @@ import Glibc
 /// first round tick at or above the highest value; ticks are 1, 2, 2.5 or 5 times a power of
 /// ten. Logarithmic axes span whole decades and tick 1, 2 and 5 of each.
 public struct Axis: Sendable {
-    /// The lowest and highest values the axis shows.
-    public let low: Double, high: Double
+    /// The lowest value the axis shows.
+    public let low: Double
+    /// The highest value the axis shows.
+    public let high: Double
     /// Whether values are placed by their logarithm.
     public let logarithmic: Bool
     /// The tick values, low to high.
@@ -15,10 +17,14 @@ public struct Axis: Sendable {
 
     /// An axis that shows every one of `values`.
     /// - Parameters:
+    ///   - values: what the axis must show (values that are not finite numbers are ignored;
+    ///     a logarithmic axis also ignores those at or below zero).
     ///   - logarithmic: `nil` picks it: logarithmic when the positive values span more than
     ///     `automaticRatio`.
     ///   - fromZero: a linear axis starts at zero (rates, counts); `false` starts it at the
     ///     lowest value (a sweep's offered rates).
+    ///   - automaticRatio: the span beyond which `logarithmic: nil` picks a logarithmic axis.
+    ///   - maximum: the top of the axis, when it should not follow the values.
     public init(values: [Double], logarithmic: Bool? = nil, fromZero: Bool = true, automaticRatio: Double = 20, maximum: Double? = nil) {
         let finite = values.filter(\.isFinite)
         let positive = finite.filter { $0 > 0 }

@@ -8,11 +8,15 @@
 public struct BarChart: Sendable {
     /// One bar.
     public struct Bar: Sendable {
+        /// What the bar measures (the legend groups bars by it).
         public var name: String
+        /// Its length.
         public var value: Double
+        /// A CSS colour.
         public var color: String
         /// The text at the bar's end; the value's short form when `nil`.
         public var text: String?
+        /// The source rows the bar stands for.
         public var rows: [Int]
 
         /// A bar for `name` of length `value`, in `color`, with `text` at its end.
@@ -27,7 +31,9 @@ public struct BarChart: Sendable {
 
     /// The bars of one case, under its label.
     public struct Group: Sendable {
+        /// The case, written left of its bars.
         public var label: String
+        /// Its bars, top to bottom.
         public var bars: [Bar]
 
         /// A group labelled `label`.
@@ -37,8 +43,11 @@ public struct BarChart: Sendable {
         }
     }
 
+    /// The heading above the plot.
     public var title: String
+    /// The value axis's name.
     public var valueLabel: String
+    /// The groups, top to bottom.
     public var groups: [Group]
     /// Vertical lines across every group (a budget, a target).
     public var references: [LineChart.Marker]

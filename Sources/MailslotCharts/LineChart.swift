@@ -8,8 +8,11 @@
 public struct LineChart: Sendable {
     /// One point, and the source rows it stands for.
     public struct Point: Sendable {
+        /// Where the point is along the x axis.
         public var x: Double
+        /// Where the point is along the y axis.
         public var y: Double
+        /// The source rows the point was drawn from.
         public var rows: [Int]
 
         /// A point at (`x`, `y`) drawn from `rows`.
@@ -22,9 +25,13 @@ public struct LineChart: Sendable {
 
     /// One line.
     public struct Series: Sendable {
+        /// The legend's name for the line.
         public var name: String
+        /// The line's points (drawn in x order).
         public var points: [Point]
+        /// A CSS colour.
         public var color: String
+        /// Drawn dashed (references, baselines).
         public var dashed: Bool
 
         /// A line named `name` through `points`, in `color` (CSS), dashed for references.
@@ -43,7 +50,9 @@ public struct LineChart: Sendable {
 
     /// A vertical line at `x`, labelled.
     public struct Marker: Sendable {
+        /// Where the line stands along the x axis.
         public var x: Double
+        /// The text beside it.
         public var label: String
 
         /// A marker at `x` labelled `label`.
@@ -53,10 +62,15 @@ public struct LineChart: Sendable {
         }
     }
 
+    /// The heading above the plot.
     public var title: String
+    /// The x axis's name.
     public var xLabel: String
+    /// The y axis's name.
     public var yLabel: String
+    /// The lines.
     public var series: [Series]
+    /// Vertical lines (a knee).
     public var markers: [Marker]
     /// The top of the y axis, when it should not follow the data.
     public var yMaximum: Double?
@@ -81,7 +95,9 @@ public struct LineChart: Sendable {
     }
 
     /// The frame every chart of a report shares, in SVG user units.
-    public static let width = 640.0, height = 360.0
+    public static let width = 640.0
+    /// The height of a line chart (bar charts grow with their bars).
+    public static let height = 360.0
     static let left = 70.0, right = 20.0, top = 36.0, bottom = 52.0
 
     /// The chart as one `<svg>` element. Points with a coordinate that is not a finite number

@@ -3,7 +3,7 @@ extension SharedRingReader {
     /// Drops everything queued after corruption. First it freezes `tail` (a value no writer
     /// claims from: writers meanwhile see a corrupt ring and write by socket), so no claim lands
     /// in what it is about to wipe; then it takes every record from the head out of the ring and
-    /// counts the committed ones in ``lostInResets`` (``discardRecords(upTo:)``); then it zeroes
+    /// counts the committed ones in ``lostInResets`` (`discardRecords(upTo:)`); then it zeroes
     /// all the records (free space must read as zeros again, whatever was scribbled there),
     /// reopens the ring and unfreezes `tail` where the head now starts: at the old tail, or at
     /// the head when the tail made no sense. A writer still filling a record finds it gone and
