@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 import Logging
 import MailslotEngine
 import MailslotPrometheus
@@ -39,9 +40,11 @@ struct ServiceOptions: ParsableArguments {
         return logger
     }
 
-    /// The engine service, with metrics into `registry` when there is one.
+    /// The engine service, with metrics into `registry` when there is one. From here on, a
+    /// SIGTERM or SIGINT is held until the service group catches signals (see ``EarlySignal``).
     func makeEngine(registry: PrometheusCollectorRegistry?) throws(MailslotError) -> MailslotService {
         guard drainTimeout >= 0 else { throw .invalidParameter("--drain-timeout must be 0 or more") }
+        EarlySignal.hold()
         var configuration = EngineConfiguration()
         configuration.logger = logger
         if let registry { configuration.metricsFactory = PrometheusEndpoint.metricsFactory(registry) }
@@ -101,6 +104,8 @@ private struct ReadyLine: Service {
     func run() async {
         printError(line)
         manager.notify("READY=1\nSTATUS=\(line)")
+        // A signal that came while the service started: the group catches it now.
+        EarlySignal.deliver()
         try? await gracefulShutdown()
         manager.notify("STOPPING=1\nSTATUS=draining")
     }
@@ -130,4 +135,26 @@ final class ServiceOutcome: @unchecked Sendable {
     // returns only once the thread-end handlers have run.
     var summary: String?
     var error: MailslotError?
+}
+
+/// The signal a service got before its group caught signals, or 0.
+nonisolated(unsafe) private var earlySignal: sig_atomic_t = 0
+
+/// SIGTERM and SIGINT between the engine's start and the service group's own handlers. The
+/// engine receives (the relay adopts its socket, a server takes messages) before the group
+/// catches signals; a signal in that window used to end the process by the default action:
+/// exit 143, no drain and no summary, and what its socket held lost uncounted. Now it is held
+/// and raised again once the group catches signals, and takes the graceful path.
+enum EarlySignal {
+    /// Holds SIGTERM and SIGINT from now on (the group's handlers replace this one).
+    static func hold() {
+        signal(SIGTERM) { earlySignal = $0 }
+        signal(SIGINT) { earlySignal = $0 }
+    }
+
+    /// Raises the held signal, if any, for the group's handlers to take.
+    static func deliver() {
+        let held = earlySignal
+        if held != 0 { raise(held) }
+    }
 }

@@ -33,9 +33,9 @@ struct ServiceManagerTests {
         #expect(writer.code == 0, "\(writer.stderr)")
         #expect(server.waitForExit(timeout: 20) == 0, "\(server.standardError) / relay: \(relay.standardError)")
         #expect(server.standardOutput == "activated\n")
-        // The service delivers as soon as it has the socket; its signals are caught once it
-        // prints the ready line (a SIGTERM before that ends it by the default action).
-        #expect(relay.waitForStderrLine(startingWith: "ready relay", timeout: 20) != nil, "\(relay.standardError)")
+        // SIGTERM at once, maybe before the service group catches signals (the service
+        // delivers as soon as it holds the socket): held until then, so always the graceful
+        // path. CI once saw this end by the default action (exit 143, no summary).
         relay.kill(SIGTERM)
         #expect(relay.waitForExit(timeout: 15) == 0)
         #expect(relay.standardError.contains("ready relay ACTIVATED WORKGROUP udp \(port)"), "\(relay.standardError)")
