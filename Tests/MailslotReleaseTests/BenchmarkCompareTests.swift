@@ -37,6 +37,15 @@ struct BenchmarkCompareTests {
         #expect(strict.stdout.contains("exit 1"), "\(strict.stdout) \(strict.stderr)")
         let lenient = try await Release.shell("'\(Self.bench)' run --from '\(newPath)' --compare '\(oldPath)' --fail-on-regression 25")
         #expect(lenient.code == 0, "a 20 % regression under a 25 % limit: \(lenient.stderr)")
+        // With --report, the page carries the same verdicts.
+        let page = newPath + ".html"
+        defer { unlink(page) }
+        let reported = try await Release.shell("'\(Self.bench)' run --from '\(newPath)' --compare '\(oldPath)' --report '\(page)'")
+        #expect(reported.code == 0, "\(reported.stderr)")
+        let html = readTextFile(page) ?? ""
+        #expect(html.contains("<h2>Against the saved run</h2>"))
+        #expect(html.components("<span class=\"missed\">slower</span>") == 1 && html.components("<span class=\"met\">faster</span>") == 1, "\(html)")
+        #expect(html.components("within noise") == 2)
     }
 }
 

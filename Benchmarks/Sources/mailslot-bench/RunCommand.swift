@@ -15,8 +15,10 @@ struct RunCommand: ParsableCommand {
             mailslots; g = a domain broadcast fanned out to 3 hosts (network namespaces; needs root); soak = 4 writers \
             at twice the measured knee for --soak-seconds, RSS sampled every second, exact accounting checked (not in \
             the default set; exits 1 when it fails). Baselines, measured in the same run: a C AF_UNIX datagram pair and a C POSIX \
-            message-queue pair (a-d), a C recvmmsg receiver and a SwiftNIO DatagramChannel receiver (f), C recvmmsg receivers (g). \
-            Progress goes to stderr.
+            message-queue pair (a-d), C shared-memory rings (c-shm-mpsc: many writers, checked, sleeping reader; c-shm-ring: one \
+            producer, busy-polled) beside the shared-memory rows, C MS-MAIL receiving (c-msmail), a bare C recvmmsg receiver and a \
+            SwiftNIO DatagramChannel receiver (f), C recvmmsg receivers (g). --report FILE.html draws the run: plots, the \
+            headline targets met or not, the machine. Progress goes to stderr.
             """)
 
     enum ProfileName: String, ExpressibleByArgument, CaseIterable { case quick, full }
