@@ -23,12 +23,12 @@ final class ScenarioRunner {
         tally = Tally(latencyCapacity: min(Int(profile.seconds * 10e6) + 100_000, 32_000_000))
         let reps = profile.repetitions
         var count = 0
-        if scenarios.contains("a") { count += 3 * 5 * reps + 2 * reps + 4 * reps }
-        if scenarios.contains("b") { count += 4 * reps }
+        if scenarios.contains("a") { count += 3 * 6 * reps + 2 * reps + 4 * reps }  // ours + 5 per payload, +2 at 424 B, library 4
+        if scenarios.contains("b") { count += 5 * reps }
         if scenarios.contains("c") { count += profile.fanOut.count * 2 * reps }
         if scenarios.contains("d") { count += profile.sweep.count * 6 * reps + (scenarios.contains("a") ? 0 : 2 * reps) }
         if scenarios.contains("e") { count += profile.memory.count }
-        if scenarios.contains("f") { count += profile.udpMailslots.count * 3 * reps * 2 }
+        if scenarios.contains("f") { count += profile.udpMailslots.count * 4 * reps * 2 }  // ours + 3, live and drain
         if scenarios.contains("g") { count += 2 * reps }
         if scenarios.contains("soak") { count += 1 + (scenarios.contains("a") || scenarios.contains("d") ? 0 : 1) }
         planned = count
